@@ -1,0 +1,3 @@
+from newsmill.cli import cli
+
+cli()

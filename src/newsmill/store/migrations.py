@@ -1,0 +1,53 @@
+"""Schema versions. A new database gets the current schema at once; an older one is migrated.
+
+Hand-written rather than Alembic: newsmill is an embedded app whose database the user never
+manages, so migrations must run by themselves on open, in one transaction, with no extra tool.
+To change the schema: change `schema.py`, bump nothing there, and append a step here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from newsmill.errors import StorageError
+from newsmill.store.schema import meta, metadata
+
+Step = Callable[[sa.Connection], None]
+
+# STEPS[n] upgrades a database at version n+1 to version n+2. Version 1 is the first schema.
+STEPS: list[Step] = []
+CURRENT_VERSION = 1 + len(STEPS)
+
+
+def migrate(connection: sa.Connection) -> int:
+    """Bring the schema up to date; returns the version found before migrating (0 if new)."""
+    inspector = sa.inspect(connection)
+    if not inspector.has_table(meta.name):
+        if inspector.has_table("articles"):
+            raise StorageError("database has newsmill tables but no schema version; refusing to touch it")
+        metadata.create_all(connection)
+        _set_version(connection, CURRENT_VERSION)
+        return 0
+    found = _version(connection)
+    if found > CURRENT_VERSION:
+        raise StorageError(
+            f"database schema version {found} is newer than this newsmill knows ({CURRENT_VERSION}); "
+            "upgrade newsmill"
+        )
+    for step in STEPS[found - 1 :]:
+        step(connection)
+    if found != CURRENT_VERSION:
+        _set_version(connection, CURRENT_VERSION)
+    return found
+
+
+def _version(connection: sa.Connection) -> int:
+    value = connection.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+    return int(value or 0)
+
+
+def _set_version(connection: sa.Connection, version: int) -> None:
+    connection.execute(sa.delete(meta).where(meta.c.key == "schema_version"))
+    connection.execute(sa.insert(meta).values(key="schema_version", value=str(version)))
