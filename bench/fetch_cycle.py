@@ -1,0 +1,122 @@
+"""A whole fetch cycle: N feeds of 50 items served on 127.0.0.1, fetched, parsed, cleaned, stored.
+
+    python bench/fetch_cycle.py [--feeds 1000] [--items 50]
+
+The server runs in its own process (the other core), with ETag support. Prints the cold run
+(every article new) and the warm run (every feed answers 304). Goals: cold < 15 s for
+1,000 x 50, warm < 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "src"))
+
+
+def serve(feeds: int, items: int, content_size: int) -> None:
+    """Run in the child process: generate the feeds, then serve them until killed."""
+    from aiohttp import web
+    from corpus import rss_feed
+
+    bodies = [rss_feed(n, items, content_size=content_size) for n in range(feeds)]
+    etags = [f'"{hashlib.sha1(body).hexdigest()[:16]}"' for body in bodies]
+
+    async def handle(request: web.Request) -> web.Response:
+        number = int(request.match_info["number"])
+        if request.headers.get("If-None-Match") == etags[number]:
+            return web.Response(status=304, headers={"ETag": etags[number]})
+        return web.Response(
+            body=bodies[number], content_type="application/rss+xml", charset="utf-8", headers={"ETag": etags[number]}
+        )
+
+    app = web.Application()
+    app.router.add_get("/feed/{number}.xml", handle)
+    runner = web.AppRunner(app, access_log=None)
+    import asyncio
+
+    async def start() -> None:
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=2048)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        print(f"ready {port} {sum(map(len, bodies))}", flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(start())
+
+
+def write_config(folder: Path, port: int, feeds: int, concurrency: int) -> Path:
+    lines = [
+        "[store]",
+        'url = "sqlite:///bench.db"',
+        "[fetch]",
+        f"concurrency = {concurrency}",
+        f"per_host = {concurrency}",
+        "allow_private = true",
+        "retries = 0",
+    ]
+    for number in range(feeds):
+        lines += [
+            "[[sources]]",
+            f'name = "证券时报网 {number}"',
+            f'url = "http://127.0.0.1:{port}/feed/{number}.xml"',
+            f'categories = ["金融", "证券时报网", "频道{number % 20}"]',
+        ]
+    path = folder / "newsmill.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def timed_fetch(config: Path, names: list[str]) -> tuple[float, int, int]:
+    from newsmill.core import Mill
+    from newsmill.models import SourceStatus
+
+    with Mill.open(config) as mill:
+        started = time.perf_counter()
+        outcomes = mill.fetch(names)
+        seconds = time.perf_counter() - started
+    new = sum(outcome.counts.new for outcome in outcomes)
+    failed = sum(outcome.status is SourceStatus.ERROR for outcome in outcomes)
+    return seconds, new, failed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--content-size", type=int, default=1500, help="bytes of HTML per article")
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.feeds, args.items, args.content_size)
+        return
+    command = [sys.executable, __file__, "--serve", f"--feeds={args.feeds}", f"--items={args.items}"]
+    command.append(f"--content-size={args.content_size}")
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        _, port, total = server.stdout.readline().split()
+        with tempfile.TemporaryDirectory() as folder:
+            config = write_config(Path(folder), int(port), args.feeds, args.concurrency)
+            names = [f"证券时报网 {n}" for n in range(args.feeds)]
+            print(f"{args.feeds} feeds x {args.items} items, {int(total) / 1e6:.0f} MB served, concurrency {args.concurrency}")
+            cold, new, failed = timed_fetch(config, names)
+            print(f"cold: {cold:6.2f} s  {new} new articles ({new / cold:.0f}/s), {failed} failed   goal < 15 s")
+            warm, new, failed = timed_fetch(config, names)
+            print(f"304s: {warm:6.2f} s  {new} new articles, {failed} failed                 goal < 0.5 s")
+    finally:
+        server.kill()
+
+
+if __name__ == "__main__":
+    main()
