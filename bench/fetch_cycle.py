@@ -35,7 +35,10 @@ def serve(feeds: int, items: int, content_size: int) -> None:
         if request.headers.get("If-None-Match") == etags[number]:
             return web.Response(status=304, headers={"ETag": etags[number]})
         return web.Response(
-            body=bodies[number], content_type="application/rss+xml", charset="utf-8", headers={"ETag": etags[number]}
+            body=bodies[number],
+            content_type="application/rss+xml",
+            charset="utf-8",
+            headers={"ETag": etags[number]},
         )
 
     app = web.Application()
@@ -90,7 +93,9 @@ def timed_fetch(config: Path, names: list[str]) -> tuple[float, int, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--content-size", type=int, default=1500, help="bytes of HTML per article")
@@ -109,9 +114,13 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             config = write_config(Path(folder), int(port), args.feeds, args.concurrency)
             names = [f"证券时报网 {n}" for n in range(args.feeds)]
-            print(f"{args.feeds} feeds x {args.items} items, {int(total) / 1e6:.0f} MB served, concurrency {args.concurrency}")
+            print(
+                f"{args.feeds} feeds x {args.items} items, {int(total) / 1e6:.0f} MB served, concurrency {args.concurrency}"
+            )
             cold, new, failed = timed_fetch(config, names)
-            print(f"cold: {cold:6.2f} s  {new} new articles ({new / cold:.0f}/s), {failed} failed   goal < 15 s")
+            print(
+                f"cold: {cold:6.2f} s  {new} new articles ({new / cold:.0f}/s), {failed} failed   goal < 15 s"
+            )
             warm, new, failed = timed_fetch(config, names)
             print(f"304s: {warm:6.2f} s  {new} new articles, {failed} failed                 goal < 0.5 s")
     finally:

@@ -16,14 +16,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import feedparser  # noqa: E402
-from corpus import rss_feed  # noqa: E402
+import feedparser
+from corpus import rss_feed
 
-from newsmill.clean import clean_feed  # noqa: E402
-from newsmill.models import Source  # noqa: E402
-from newsmill.parse import parse_feed  # noqa: E402
+from newsmill.clean import clean_feed
+from newsmill.models import Source
+from newsmill.parse import parse_feed
 
-SOURCE = Source(name="证券时报网 要闻", url="https://www.stcn.com/rss", categories=("金融", "证券时报网", "要闻"), author="证券时报网")
+SOURCE = Source(
+    name="证券时报网 要闻",
+    url="https://www.stcn.com/rss",
+    categories=("金融", "证券时报网", "要闻"),
+    author="证券时报网",
+)
 
 
 def newsmill_items(feeds: list[bytes]) -> int:
@@ -48,7 +53,9 @@ def best_of(runs: int, work, feeds: list[bytes]) -> tuple[float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--feeds", type=int, default=40)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
@@ -60,7 +67,9 @@ def main() -> None:
     theirs, theirs_count = best_of(max(1, args.runs - 2), feedparser_items, feeds)
     print(f"{'':12} {'items':>7} {'seconds':>9} {'items/s':>10} {'ms/feed':>9}")
     for name, seconds, count in (("newsmill", ours, ours_count), ("feedparser", theirs, theirs_count)):
-        print(f"{name:12} {count:7d} {seconds:9.3f} {count / seconds:10.0f} {1000 * seconds / args.feeds:9.2f}")
+        print(
+            f"{name:12} {count:7d} {seconds:9.3f} {count / seconds:10.0f} {1000 * seconds / args.feeds:9.2f}"
+        )
     print(f"newsmill parse+clean is {theirs / ours:.1f}x faster than feedparser (goal: >= 20x)")
 
 

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from support.feedserver import FeedServer, Reply
 
 from newsmill.cli import main
 from newsmill.core import Mill
 from newsmill.models import SourceStatus
+from support.feedserver import FeedServer, Reply
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "feeds"
 STCN = (EXAMPLES / "stcn-yw.xml").read_bytes()
@@ -24,10 +24,20 @@ UNDATED = """<?xml version="1.0" encoding="utf-8"?>
 
 
 def write_config(folder: Path, sources: dict[str, str], *, allow_private: bool = True) -> Path:
-    lines = ["[store]", 'url = "sqlite:///news.db"', "[fetch]", f"allow_private = {str(allow_private).lower()}"]
+    lines = [
+        "[store]",
+        'url = "sqlite:///news.db"',
+        "[fetch]",
+        f"allow_private = {str(allow_private).lower()}",
+    ]
     lines += ["retries = 0", "timeout = 5"]
     for name, url in sources.items():
-        lines += ["[[sources]]", f'name = "{name}"', f'url = "{url}"', 'categories = ["金融", "证券时报网", "要闻"]']
+        lines += [
+            "[[sources]]",
+            f'name = "{name}"',
+            f'url = "{url}"',
+            'categories = ["金融", "证券时报网", "要闻"]',
+        ]
     path = folder / "newsmill.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -48,9 +58,13 @@ def articles(config: Path, source: str | None = None):
         return mill.articles(source=source)
 
 
-def test_feeds_over_http_are_stored_once_and_a_refetch_costs_a_304(tmp_path: Path, feed_server: FeedServer) -> None:
+def test_feeds_over_http_are_stored_once_and_a_refetch_costs_a_304(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
     stcn = feed_server.route("/stcn.xml", Reply(body=STCN, etag='"v1"'))
-    oschina = feed_server.route("/oschina.xml", Reply(body=OSCHINA, last_modified="Tue, 12 Oct 2021 06:00:00 GMT"))
+    oschina = feed_server.route(
+        "/oschina.xml", Reply(body=OSCHINA, last_modified="Tue, 12 Oct 2021 06:00:00 GMT")
+    )
     config = write_config(tmp_path, {"证券时报网 要闻": stcn, "开源中国": oschina})
     first = fetch(config)
     assert first["证券时报网 要闻"].counts.new == first["证券时报网 要闻"].entries >= 8
@@ -65,14 +79,19 @@ def test_feeds_over_http_are_stored_once_and_a_refetch_costs_a_304(tmp_path: Pat
     second = fetch(config, "证券时报网 要闻", "开源中国")
     assert {o.status for o in second.values()} == {SourceStatus.NOT_MODIFIED}
     assert feed_server.requests_for("/stcn.xml")[-1].header("if-none-match") == '"v1"'
-    assert feed_server.requests_for("/oschina.xml")[-1].header("if-modified-since") == "Tue, 12 Oct 2021 06:00:00 GMT"
+    assert (
+        feed_server.requests_for("/oschina.xml")[-1].header("if-modified-since")
+        == "Tue, 12 Oct 2021 06:00:00 GMT"
+    )
     assert len(articles(config)) == first["证券时报网 要闻"].counts.new + first["开源中国"].counts.new
 
 
 def test_one_broken_source_does_not_stop_the_others(tmp_path: Path, feed_server: FeedServer, capsys) -> None:
     good = feed_server.route("/good.xml", Reply(body=STCN))
     missing = feed_server.route("/missing.xml", Reply(status=404, body=b"no"))
-    garbage = feed_server.route("/garbage.xml", Reply(body=b"\x00\x01\x02 this is not a feed", content_type="text/plain"))
+    garbage = feed_server.route(
+        "/garbage.xml", Reply(body=b"\x00\x01\x02 this is not a feed", content_type="text/plain")
+    )
     config = write_config(tmp_path, {"好的": good, "不存在": missing, "乱码": garbage})
     assert main(["fetch", "--config", str(config)]) == 1
     err = capsys.readouterr().err
@@ -131,14 +150,18 @@ def test_gone_disables_the_source_until_its_url_changes(tmp_path: Path, feed_ser
         assert [s.name for s in mill.due_sources()] == ["停刊"]
 
 
-def test_an_unchanged_body_without_validators_is_not_parsed_again(tmp_path: Path, feed_server: FeedServer) -> None:
+def test_an_unchanged_body_without_validators_is_not_parsed_again(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
     url = feed_server.route("/plain.xml", Reply(body=STCN))
     config = write_config(tmp_path, {"无缓存头": url})
     fetch(config)
     assert fetch(config, "无缓存头")["无缓存头"].status is SourceStatus.NOT_MODIFIED
 
 
-def test_gbk_feed_without_charset_in_the_http_header_is_decoded(tmp_path: Path, feed_server: FeedServer) -> None:
+def test_gbk_feed_without_charset_in_the_http_header_is_decoded(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
     url = feed_server.route("/gbk.xml", Reply(body=GBK, content_type="application/xml"))
     config = write_config(tmp_path, {"旧博客": url})
     assert fetch(config)["旧博客"].status is SourceStatus.OK
@@ -168,8 +191,12 @@ def test_private_addresses_are_refused_unless_allowed(tmp_path: Path, feed_serve
     assert feed_server.requests_for("/feed.xml") == []
 
 
-@pytest.mark.parametrize("name", ["stcn-yw.xml", "oschina-news.xml", "old-blog-gbk.xml", "sspai.atom", "weekly.json"])
-def test_each_example_feed_is_stored_with_absolute_links(tmp_path: Path, feed_server: FeedServer, name: str) -> None:
+@pytest.mark.parametrize(
+    "name", ["stcn-yw.xml", "oschina-news.xml", "old-blog-gbk.xml", "sspai.atom", "weekly.json"]
+)
+def test_each_example_feed_is_stored_with_absolute_links(
+    tmp_path: Path, feed_server: FeedServer, name: str
+) -> None:
     url = feed_server.route(f"/{name}", Reply(body=(EXAMPLES / name).read_bytes(), content_type=None))
     config = write_config(tmp_path, {"例子": url})
     assert fetch(config)["例子"].status is SourceStatus.OK

@@ -94,7 +94,9 @@ def test_opml_export_then_import_round_trips_category_paths(tmp_path: Path, caps
     assert imported["开源中国"].url == "https://www.oschina.net/news/rss"
 
 
-def test_demo_fetches_the_bundled_examples_offline_and_a_second_run_adds_nothing(tmp_path: Path, capsys) -> None:
+def test_demo_fetches_the_bundled_examples_offline_and_a_second_run_adds_nothing(
+    tmp_path: Path, capsys
+) -> None:
     demo = tmp_path / "demo"
     assert main(["demo", str(demo)]) == 0
     first = capsys.readouterr().err
@@ -105,7 +107,17 @@ def test_demo_fetches_the_bundled_examples_offline_and_a_second_run_adds_nothing
     assert len(records) >= 25
     assert len({r["id"] for r in records}) == len(records)
     for record in records:
-        assert {"id", "source", "title", "url", "published", "categories", "author", "thumbnail", "summary"} <= set(record)
+        assert {
+            "id",
+            "source",
+            "title",
+            "url",
+            "published",
+            "categories",
+            "author",
+            "thumbnail",
+            "summary",
+        } <= set(record)
         assert record["url"].startswith(("http://", "https://"))
         assert record["published"].endswith("+00:00")
         assert record["title"]
