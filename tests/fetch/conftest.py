@@ -111,5 +111,5 @@ class FakeResolver(AbstractResolver):
 @pytest.fixture
 def fake_dns(monkeypatch: pytest.MonkeyPatch) -> type[FakeResolver]:
     """Make the guard's resolver look names up in `FakeResolver.table`."""
-    monkeypatch.setattr(aiohttp, "DefaultResolver", FakeResolver)
+    monkeypatch.setattr(aiohttp, "ThreadedResolver", FakeResolver)
     return FakeResolver

@@ -128,7 +128,9 @@ class GuardedResolver(AbstractResolver):
     """
 
     def __init__(self, inner: AbstractResolver | None = None) -> None:
-        self._inner = inner if inner is not None else aiohttp.DefaultResolver()
+        # The system resolver (getaddrinfo), not aiodns even when installed: it answers as every
+        # other program on the machine does (nsswitch, numeric spellings like 0x7f000001).
+        self._inner = inner if inner is not None else aiohttp.ThreadedResolver()
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
