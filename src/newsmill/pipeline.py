@@ -127,17 +127,7 @@ def process_source(
     except SourceError as error:
         return _record_failure(config, store, source, state, error, now)
     drafts = clean_feed(feed, source=source)
-    state = replace(
-        state,
-        body_hash=digest,
-        status=SourceStatus.OK,
-        error_count=0,
-        last_error=None,
-        next_fetch=next_fetch_time(
-            now=now, interval=source.interval, error_count=0, retry_after=None,
-            max_backoff=config.fetch.max_backoff,
-        ),
-    )  # fmt: skip
+    state = replace(_healthy(state, source, SourceStatus.OK, now), body_hash=digest)
     counts = store.save_articles(state, drafts, now)
     return SourceOutcome(source.name, SourceStatus.OK, counts, len(feed.entries), next_fetch=state.next_fetch)
 
@@ -154,22 +144,17 @@ def _after_fetch(state: SourceState, result: FetchResult, now: datetime) -> Sour
 
 
 def _record_unchanged(store: Store, source: Source, state: SourceState, now: datetime) -> SourceOutcome:
-    next_fetch = next_fetch_time(
-        now=now,
-        interval=source.interval,
-        error_count=0,
-        retry_after=None,
-        max_backoff=source.interval,
-    )
-    state = replace(
-        state,
-        status=SourceStatus.NOT_MODIFIED,
-        error_count=0,
-        last_error=None,
-        next_fetch=next_fetch,
-    )
+    state = _healthy(state, source, SourceStatus.NOT_MODIFIED, now)
     store.save_state(state)
-    return SourceOutcome(source.name, SourceStatus.NOT_MODIFIED, next_fetch=next_fetch)
+    return SourceOutcome(source.name, SourceStatus.NOT_MODIFIED, next_fetch=state.next_fetch)
+
+
+def _healthy(state: SourceState, source: Source, status: SourceStatus, now: datetime) -> SourceState:
+    """A fetch that worked clears the error record; the source is due again after its interval."""
+    next_fetch = next_fetch_time(
+        now=now, interval=source.interval, error_count=0, retry_after=None, max_backoff=source.interval
+    )
+    return replace(state, status=status, error_count=0, last_error=None, next_fetch=next_fetch)
 
 
 def _record_failure(

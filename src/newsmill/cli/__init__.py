@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from newsmill.cli.common import ConfigOption, open_mill
 from newsmill.cli.render import (
@@ -98,7 +99,7 @@ def articles(
         return
     for article in found:
         when = local_time(article.published, timezone)
-        out.print(f"{when}  [bold]{_escape(article.title)}[/]  [dim]{_escape(article.source)}[/]")
+        out.print(f"{when}  [bold]{escape(article.title)}[/]  [dim]{escape(article.source)}[/]")
         out.print(f"                  {article.url}", style="dim")
     if not found:
         err.print("no articles stored yet: run `newsmill fetch`")
@@ -154,12 +155,6 @@ def _exit_status(outcomes: Sequence[SourceOutcome]) -> int:
     return 1 if failed else 0
 
 
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status instead of raising SystemExit."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -173,12 +168,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NewsmillError as problem:
         if debug:
             raise
-        err.print(f"[red]error:[/] {_escape(str(problem))}")
+        err.print(f"[red]error:[/] {escape(str(problem))}")
         return 2 if isinstance(problem, ConfigError) else 1
     except Exception as problem:
         if debug:
             raise
-        err.print(f"[red]internal error:[/] {_escape(repr(problem))} (run with --debug for the traceback)")
+        err.print(f"[red]internal error:[/] {escape(repr(problem))} (run with --debug for the traceback)")
         return 70
     return 0
 
