@@ -108,6 +108,13 @@ def test_articles_are_listed_newest_first_and_filtered_by_source(store) -> None:
     assert store.counts_by_source() == {SOURCE: 5, "开源中国": 1}
 
 
+def test_iter_articles_streams_the_whole_archive_newest_first_in_batches(store) -> None:
+    store.save_articles(state(), [draft(n) for n in range(7)], NOW)
+    streamed = list(store.iter_articles(batch=2))
+    assert [a.guid for a in streamed] == [str(n) for n in reversed(range(7))]
+    assert [a.guid for a in store.iter_articles(source="开源中国")] == []
+
+
 def test_source_state_round_trips(store) -> None:
     failing = state(
         status=SourceStatus.ERROR, error_count=3, last_error="timed out after 20 s", next_fetch=NOW

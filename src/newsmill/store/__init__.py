@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -29,6 +29,8 @@ class Store(Protocol):
     def articles(
         self, *, source: str | None = None, limit: int | None = None, offset: int = 0
     ) -> list[Article]: ...
+
+    def iter_articles(self, *, source: str | None = None, batch: int = 500) -> Iterator[Article]: ...
 
     def article(self, article_id: str) -> Article | None: ...
 

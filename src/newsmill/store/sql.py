@@ -80,6 +80,17 @@ class SqlStore:
         with self._read() as connection:
             return [_article(row) for row in connection.execute(query).mappings()]
 
+    def iter_articles(self, *, source: str | None = None, batch: int = CHUNK) -> Iterator[Article]:
+        """Every stored article, newest first, streamed in batches so a publisher never holds
+        the whole archive in memory."""
+        query = sa.select(articles).order_by(articles.c.published.desc(), articles.c.id)
+        if source is not None:
+            query = query.where(articles.c.source == source)
+        with self._read() as connection:
+            result = connection.execution_options(yield_per=batch).execute(query).mappings()
+            for row in result:
+                yield _article(row)
+
     def article(self, article_id: str) -> Article | None:
         with self._read() as connection:
             row = (
