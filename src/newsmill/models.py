@@ -139,6 +139,14 @@ class ArticleDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class StockMention:
+    """A listed company an article is about."""
+
+    code: str  # normalised: "000516.SZ", "600848.SH", "430047.BJ"
+    name: str  # "国际医学"
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """A stored article."""
 
@@ -161,7 +169,8 @@ class Article:
     first_seen: datetime
     last_seen: datetime
     keywords: tuple[str, ...] = ()
-    story: str | None = None
+    stocks: tuple[StockMention, ...] = ()
+    story: str | None = None  # id of the story's lead article; None until enrich groups it
 
 
 @dataclass(frozen=True, slots=True)
