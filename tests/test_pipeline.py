@@ -23,12 +23,15 @@ UNDATED = """<?xml version="1.0" encoding="utf-8"?>
 </channel></rss>"""
 
 
-def write_config(folder: Path, sources: dict[str, str], *, allow_private: bool = True) -> Path:
+def write_config(
+    folder: Path, sources: dict[str, str], *, allow_private: bool = True, workers: int = 0
+) -> Path:
     lines = [
         "[store]",
         'url = "sqlite:///news.db"',
         "[fetch]",
         f"allow_private = {str(allow_private).lower()}",
+        f"workers = {workers}",
     ]
     lines += ["retries = 0", "timeout = 5"]
     for name, url in sources.items():
@@ -84,6 +87,29 @@ def test_feeds_over_http_are_stored_once_and_a_refetch_costs_a_304(
         == "Tue, 12 Oct 2021 06:00:00 GMT"
     )
     assert len(articles(config)) == first["证券时报网 要闻"].counts.new + first["开源中国"].counts.new
+    assert {state.status for state in states(config).values()} == {SourceStatus.NOT_MODIFIED}
+
+
+def test_worker_processes_store_exactly_what_the_store_thread_would(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feeds = {
+        "证券时报网 要闻": feed_server.route("/stcn.xml", Reply(body=STCN)),
+        "开源中国": feed_server.route("/oschina.xml", Reply(body=OSCHINA)),
+        "旧博客": feed_server.route("/gbk.xml", Reply(body=GBK, content_type="text/xml")),
+        "乱码": feed_server.route("/garbage.xml", Reply(body=b"\x00 not a feed", content_type="text/plain")),
+    }
+    (tmp_path / "here").mkdir()
+    (tmp_path / "pool").mkdir()
+    here = write_config(tmp_path / "here", feeds, workers=0)
+    pool = write_config(tmp_path / "pool", feeds, workers=2)
+    here_outcomes, pool_outcomes = fetch(here), fetch(pool)
+    assert {n: o.status for n, o in pool_outcomes.items()} == {n: o.status for n, o in here_outcomes.items()}
+    assert pool_outcomes["乱码"].status is SourceStatus.ERROR
+    assert [(a.id, a.title, a.content_hash) for a in articles(pool)] == [
+        (a.id, a.title, a.content_hash) for a in articles(here)
+    ]
+    assert len(articles(pool)) >= 20
 
 
 def test_one_broken_source_does_not_stop_the_others(tmp_path: Path, feed_server: FeedServer, capsys) -> None:

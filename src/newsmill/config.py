@@ -53,6 +53,7 @@ class FetchConfig:
     user_agent: str = USER_AGENT
     interval: int = 1800  # default seconds between fetches of one source
     max_backoff: int = 86_400  # a failing source waits at most this long between tries
+    workers: int = 0  # processes that parse and clean; 0: one per core when many sources are due
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +190,7 @@ def _check_section(name: str, section: Any, locate: _Locator) -> None:
         "connect_timeout": lambda v: None if v > 0 else "must be more than 0",
         "max_bytes": lambda v: None if v >= 1024 else "must be at least 1024",
         "retries": lambda v: None if 0 <= v <= 10 else "must be between 0 and 10",
+        "workers": lambda v: None if 0 <= v <= 64 else "must be between 0 (automatic) and 64",
         "interval": lambda v: None if v >= 60 else "must be at least 60 seconds",
         "timezone": _timezone_problem,
         "base_url": _http_url_problem,

@@ -55,6 +55,12 @@ class SourceError(NewsmillError):
         self.gone = gone
         super().__init__(f"{source}: {message}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only fields survive pickling (sources are parsed in worker processes).
+        options: dict[str, object] = {"transient": self.transient, "status": self.status}
+        options |= {"retry_after": self.retry_after, "gone": self.gone}
+        return (self.__class__, (self.source, self.message), options)
+
 
 class FetchError(SourceError):
     """The bytes could not be had: network, HTTP status, size cap, refused address."""

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from newsmill.clean import clean_feed
 from newsmill.config import Config
 from newsmill.errors import SourceError
 from newsmill.fetch import fetch_many
@@ -27,10 +29,20 @@ from newsmill.models import (
     SourceState,
     SourceStatus,
 )
-from newsmill.parse import parse_feed
+from newsmill.prepare import prepare_or_error
+from newsmill.prepare import Prepared
 from newsmill.store import Store
+from newsmill.workers import WorkerLost, WorkerPool
 
 OutcomeCallback = Callable[[SourceOutcome], None]
+T = TypeVar("T")
+
+# With this many sources due, parsing and cleaning move to one worker process per core: the
+# workers take a fraction of a second to start, which a run this size wins back many times.
+POOL_THRESHOLD = 50
+# Unchanged and failed sources' states are written in batches of this many, or this often.
+STATE_BATCH = 200
+STATE_FLUSH = 1.0  # seconds
 
 
 def utcnow() -> datetime:
@@ -60,7 +72,8 @@ def plan_fetch(
     names: Sequence[str] = (),
 ) -> list[tuple[Source, SourceState]]:
     """The sources to fetch: the named ones (due or not), else every due source."""
-    chosen = [config.source(name) for name in names] if names else list(config.sources)
+    by_name = {source.name: source for source in config.sources}
+    chosen = [by_name.get(name) or config.source(name) for name in names] if names else list(config.sources)
     planned = []
     for source in chosen:
         state = current_state(source, states.get(source.name))
@@ -84,20 +97,112 @@ async def fetch_sources(
         FetchRequest(source=source, url=state.url, etag=state.etag, last_modified=state.last_modified)
         for source, state in planned
     ]
-    outcomes = []
-    loop = asyncio.get_running_loop()
-    # Parsing, cleaning and storing run in one worker thread, one source at a time (the store
-    # has one writer), so the event loop keeps every other download and its timers moving.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmill-process") as worker:
-        async for request, result in fetch_many(requests, config.fetch):
-            state = states[request.source.name]
-            outcome = await loop.run_in_executor(
-                worker, process_source, config, store, request.source, state, result, clock()
-            )
-            outcomes.append(outcome)
-            if on_outcome is not None:
-                on_outcome(outcome)
+    outcomes: list[SourceOutcome] = []
+
+    def report(outcome: SourceOutcome) -> None:
+        outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+
+    async with _Processor(config, store, workers=worker_count(config, len(requests))) as processor:
+
+        async def settle(request: FetchRequest, result: FetchResult | SourceError) -> None:
+            report(await processor.handle(request.source, states[request.source.name], result, clock()))
+
+        # Each source settles in its own task, so parsing one never holds up taking the next.
+        tasks = [asyncio.create_task(settle(*outcome)) async for outcome in fetch_many(requests, config.fetch)]
+        await asyncio.gather(*tasks)
     return outcomes
+
+
+def worker_count(config: Config, sources: int) -> int:
+    """Processes to parse and clean in: 0 means in the store thread (small runs, one core)."""
+    if config.fetch.workers:
+        return config.fetch.workers
+    cores = os.cpu_count() or 1
+    return cores if cores > 1 and sources >= POOL_THRESHOLD else 0
+
+
+class _Processor:
+    """Where fetched sources go: parse and clean in worker processes (or the store thread),
+    then one store thread writes, one source per transaction.
+
+    Unchanged and failed sources only change their state; those writes are batched into one
+    transaction every STATE_BATCH sources or STATE_FLUSH seconds, so a run in which every feed
+    answers 304 commits a handful of times instead of once per source. A crash loses at most
+    that batch of bookkeeping, which the next run redoes: no article is ever held back.
+    """
+
+    def __init__(self, config: Config, store: Store, *, workers: int) -> None:
+        self.config, self.store = config, store
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmill-store")
+        self._pool = WorkerPool(workers) if workers else None
+        self._held: list[SourceState] = []
+        self._last_flush = time.monotonic()
+
+    async def __aenter__(self) -> _Processor:
+        if self._pool is not None:
+            await self._pool.__aenter__()
+        return self
+
+    async def __aexit__(self, kind: object, value: object, traceback: object) -> None:
+        try:
+            if value is None:
+                await self._flush()
+        finally:
+            self._writer.shutdown(wait=True)
+            if self._pool is not None:
+                await self._pool.__aexit__(kind, value, traceback)
+
+    async def handle(
+        self, source: Source, state: SourceState, result: FetchResult | SourceError, now: datetime
+    ) -> SourceOutcome:
+        """Take one source's fetch result to its outcome."""
+        if isinstance(result, SourceError):
+            return await self._failed(source, state, result, now)
+        state = _after_fetch(state, result, now)
+        digest = hashlib.sha1(result.body).hexdigest()
+        if result.not_modified or digest == state.body_hash:
+            state = _healthy(state, source, SourceStatus.NOT_MODIFIED, now)
+            await self._hold(state)
+            return SourceOutcome(source.name, SourceStatus.NOT_MODIFIED, next_fetch=state.next_fetch)
+        prepared = await self._prepare(source, result, now)
+        if isinstance(prepared, SourceError):
+            return await self._failed(source, state, prepared, now)
+        state = replace(_healthy(state, source, SourceStatus.OK, now), body_hash=digest)
+        counts = await self._run(self.store.save_articles, state, prepared.drafts, now)
+        return SourceOutcome(source.name, SourceStatus.OK, counts, prepared.entries, next_fetch=state.next_fetch)
+
+    async def _failed(
+        self, source: Source, state: SourceState, error: SourceError, now: datetime
+    ) -> SourceOutcome:
+        state = _failed_state(self.config, source, state, error, now)
+        await self._hold(state)
+        return SourceOutcome(source.name, state.status, error=error.message, next_fetch=state.next_fetch)
+
+    async def _hold(self, state: SourceState) -> None:
+        self._held.append(state)
+        if len(self._held) >= STATE_BATCH or time.monotonic() - self._last_flush >= STATE_FLUSH:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        held, self._held = self._held, []
+        self._last_flush = time.monotonic()
+        if held:
+            await self._run(self.store.save_states, held)
+
+    async def _prepare(self, source: Source, result: FetchResult, now: datetime) -> Prepared | SourceError:
+        """Parse and clean in a worker process when there are some, else in the store thread."""
+        args = (source, result.body, result.content_type, now)
+        if self._pool is not None:
+            try:
+                return await self._pool.call(prepare_or_error, *args)
+            except WorkerLost:
+                pass  # a worker died (killed, out of memory): do the work here instead
+        return await self._run(prepare_or_error, *args)
+
+    async def _run(self, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._writer, function, *args)
 
 
 def process_source(
@@ -108,28 +213,25 @@ def process_source(
     result: FetchResult | SourceError,
     now: datetime,
 ) -> SourceOutcome:
-    """Parse, clean and store one fetched source; record any failure on the source."""
+    """Parse, clean and store one fetched source right here; record any failure on the source.
+
+    The same steps as a run's `_Processor`, one source at a time, for callers that have
+    a single result in hand.
+    """
     if isinstance(result, SourceError):
         return _record_failure(config, store, source, state, result, now)
     state = _after_fetch(state, result, now)
     digest = hashlib.sha1(result.body).hexdigest()
     if result.not_modified or digest == state.body_hash:
-        return _record_unchanged(store, source, state, now)
-    try:
-        feed = parse_feed(
-            result.body,
-            source=source.name,
-            content_type=result.content_type,
-            encoding=source.encoding,
-            timezone=source.timezone,
-            now=now,
-        )
-    except SourceError as error:
-        return _record_failure(config, store, source, state, error, now)
-    drafts = clean_feed(feed, source=source)
+        state = _healthy(state, source, SourceStatus.NOT_MODIFIED, now)
+        store.save_state(state)
+        return SourceOutcome(source.name, SourceStatus.NOT_MODIFIED, next_fetch=state.next_fetch)
+    prepared = prepare_or_error(source, result.body, result.content_type, now)
+    if isinstance(prepared, SourceError):
+        return _record_failure(config, store, source, state, prepared, now)
     state = replace(_healthy(state, source, SourceStatus.OK, now), body_hash=digest)
-    counts = store.save_articles(state, drafts, now)
-    return SourceOutcome(source.name, SourceStatus.OK, counts, len(feed.entries), next_fetch=state.next_fetch)
+    counts = store.save_articles(state, prepared.drafts, now)
+    return SourceOutcome(source.name, SourceStatus.OK, counts, prepared.entries, next_fetch=state.next_fetch)
 
 
 def _after_fetch(state: SourceState, result: FetchResult, now: datetime) -> SourceState:
@@ -141,12 +243,6 @@ def _after_fetch(state: SourceState, result: FetchResult, now: datetime) -> Sour
         last_modified=result.last_modified if result.last_modified is not None else state.last_modified,
         last_fetched=now,
     )
-
-
-def _record_unchanged(store: Store, source: Source, state: SourceState, now: datetime) -> SourceOutcome:
-    state = _healthy(state, source, SourceStatus.NOT_MODIFIED, now)
-    store.save_state(state)
-    return SourceOutcome(source.name, SourceStatus.NOT_MODIFIED, next_fetch=state.next_fetch)
 
 
 def _healthy(state: SourceState, source: Source, status: SourceStatus, now: datetime) -> SourceState:
@@ -165,8 +261,16 @@ def _record_failure(
     error: SourceError,
     now: datetime,
 ) -> SourceOutcome:
+    state = _failed_state(config, source, state, error, now)
+    store.save_state(state)
+    return SourceOutcome(source.name, state.status, error=error.message, next_fetch=state.next_fetch)
+
+
+def _failed_state(
+    config: Config, source: Source, state: SourceState, error: SourceError, now: datetime
+) -> SourceState:
+    """One more failure: the error is recorded and the source backed off (410: disabled)."""
     errors = state.error_count + 1
-    status = SourceStatus.GONE if error.gone else SourceStatus.ERROR
     next_fetch = next_fetch_time(
         now=now,
         interval=source.interval,
@@ -174,13 +278,11 @@ def _record_failure(
         retry_after=error.retry_after,
         max_backoff=config.fetch.max_backoff,
     )
-    state = replace(
+    return replace(
         state,
-        status=status,
+        status=SourceStatus.GONE if error.gone else SourceStatus.ERROR,
         error_count=errors,
         last_error=error.message,
         last_fetched=now,
         next_fetch=next_fetch,
     )
-    store.save_state(state)
-    return SourceOutcome(source.name, status, error=error.message, next_fetch=next_fetch)

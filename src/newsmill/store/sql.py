@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 
 from newsmill.errors import StorageError
@@ -52,6 +54,11 @@ class SqlStore:
     def save_state(self, state: SourceState) -> None:
         with self._write() as connection:
             _upsert_state(connection, state)
+
+    def save_states(self, states: Sequence[SourceState]) -> None:
+        """Several sources' states in one transaction (a run's 304s and failures)."""
+        with self._write() as connection:
+            _upsert_states(connection, states)
 
     def save_articles(self, state: SourceState, drafts: Sequence[ArticleDraft], now: datetime) -> SaveCounts:
         """Store one source's fetch (its articles and its new state) in one transaction."""
@@ -218,15 +225,21 @@ def _existing(connection: sa.Connection, ids: list[str]) -> dict[str, tuple[str,
     return found
 
 
+_DRAFT_FIELDS = tuple(field.name for field in fields(ArticleDraft))
+
+
 def _row(draft: ArticleDraft, *, published: datetime, first_seen: datetime, now: datetime) -> dict[str, Any]:
-    row = asdict(draft)
+    # A shallow copy: `asdict` deep-copies every string and took half the time of a save.
+    row = {name: getattr(draft, name) for name in _DRAFT_FIELDS}
     row.update(
         published=published,
         first_seen=first_seen,
         last_seen=now,
         categories=list(draft.categories),
         tags=list(draft.tags),
-        enclosures=[asdict(enclosure) for enclosure in draft.enclosures],
+        enclosures=[
+            {"url": item.url, "type": item.type, "length": item.length} for item in draft.enclosures
+        ],
     )
     return row
 
@@ -237,11 +250,21 @@ def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
 
 
 def _upsert_state(connection: sa.Connection, state: SourceState) -> None:
-    values = asdict(state)
-    values["status"] = str(state.status)
-    updated = connection.execute(sa.update(sources).where(sources.c.name == state.name).values(values))
-    if updated.rowcount == 0:
-        connection.execute(sa.insert(sources).values(values))
+    _upsert_states(connection, [state])
+
+
+def _upsert_states(connection: sa.Connection, states: Sequence[SourceState]) -> None:
+    """Insert or update source states with one statement (SQLite and PostgreSQL both say
+    `INSERT … ON CONFLICT DO UPDATE`); a statement per state cost 0.4 ms each."""
+    insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
+    statement = insert(sources)
+    statement = statement.on_conflict_do_update(
+        index_elements=[sources.c.name],
+        set_={column.name: statement.excluded[column.name] for column in sources.c if column.name != "name"},
+    )
+    rows = [{**asdict(state), "status": str(state.status)} for state in states]
+    for chunk in _chunks(rows):
+        connection.execute(statement, chunk)
 
 
 def _state(row: sa.RowMapping) -> SourceState:

@@ -1,0 +1,51 @@
+"""The CPU-bound middle of the pipeline, parse then clean, as one picklable function.
+
+It lives apart from `pipeline` so that worker processes import only the parse and clean
+stages (not the store, the fetcher or the command line) when a big run spreads the work
+over every core.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from newsmill.clean import clean_feed
+from newsmill.errors import SourceError
+from newsmill.models import ArticleDraft, Source
+from newsmill.parse import parse_feed
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One feed body, parsed and cleaned: what the store stage needs."""
+
+    entries: int
+    drafts: tuple[ArticleDraft, ...]
+
+
+def prepare_feed(
+    source: Source, body: bytes, content_type: str | None, now: datetime, url: str | None = None
+) -> Prepared:
+    """Parse and clean one source's body (fetched from `url`, by default the source's URL).
+    Raises `SourceError` when it is not a readable feed."""
+    feed = parse_feed(
+        body,
+        source=source.name,
+        content_type=content_type,
+        encoding=source.encoding,
+        timezone=source.timezone,
+        now=now,
+        url=url or source.url,
+    )
+    return Prepared(len(feed.entries), tuple(clean_feed(feed, source=source)))
+
+
+def prepare_or_error(
+    source: Source, body: bytes, content_type: str | None, now: datetime, url: str | None = None
+) -> Prepared | SourceError:
+    """`prepare_feed` for an executor: a source's failure comes back as a value, not a raise."""
+    try:
+        return prepare_feed(source, body, content_type, now, url)
+    except SourceError as error:
+        return error
