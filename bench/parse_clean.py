@@ -1,9 +1,12 @@
-"""Parse + clean throughput: newsmill against feedparser, on the same generated Chinese feeds.
+"""Parse + sanitize throughput: newsmill against feedparser, on the same generated Chinese feeds.
 
-    python bench/parse_clean.py [--feeds 40] [--items 50]
+    python bench/parse_clean.py [--feeds 40] [--items 50] [--content-size 3000]
 
-feedparser's default parse sanitizes HTML too, so both sides do the same job: bytes in,
-safe entries out. Prints items per second for each, and the ratio (the goal is ≥ 20×).
+feedparser's default parse sanitizes HTML (and resolves relative links) too, so the goal
+(newsmill at least 20x faster) compares the same job: bytes in, entries with safe HTML out
+("parse+sanitize": `parse_feed`, then `sanitize_html` on each entry's content and summary).
+The whole clean stage does more than feedparser does (canonical URLs without tracking
+parameters, plain text, summary, thumbnail, ids, content hashes); its line shows that cost.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import feedparser
 from corpus import rss_feed
 
-from newsmill.clean import clean_feed
+from newsmill.clean import clean_feed, sanitize_html
 from newsmill.models import Source
 from newsmill.parse import parse_feed
 
@@ -36,6 +39,18 @@ def newsmill_items(feeds: list[bytes]) -> int:
     for body in feeds:
         feed = parse_feed(body, source=SOURCE.name, content_type="application/rss+xml; charset=utf-8")
         count += len(clean_feed(feed, source=SOURCE))
+    return count
+
+
+def newsmill_sanitized_items(feeds: list[bytes]) -> int:
+    count = 0
+    for body in feeds:
+        feed = parse_feed(body, source=SOURCE.name, content_type="application/rss+xml; charset=utf-8")
+        for entry in feed.entries:
+            for html in (entry.content_html, entry.summary_html):
+                if html:
+                    sanitize_html(html, base_url=entry.link)
+        count += len(feed.entries)
     return count
 
 
@@ -59,18 +74,26 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=40)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--content-size", type=int, default=3000, help="bytes of HTML per item")
     args = parser.parse_args()
-    feeds = [rss_feed(n, args.items) for n in range(args.feeds)]
+    feeds = [rss_feed(n, args.items, content_size=args.content_size) for n in range(args.feeds)]
     size = sum(map(len, feeds)) / len(feeds) / args.items
     print(f"{args.feeds} feeds x {args.items} items, {size / 1024:.1f} KB per item (best of {args.runs})")
-    ours, ours_count = best_of(args.runs, newsmill_items, feeds)
+    sanitized, sanitized_count = best_of(args.runs, newsmill_sanitized_items, feeds)
+    cleaned, cleaned_count = best_of(args.runs, newsmill_items, feeds)
     theirs, theirs_count = best_of(max(1, args.runs - 2), feedparser_items, feeds)
-    print(f"{'':12} {'items':>7} {'seconds':>9} {'items/s':>10} {'ms/feed':>9}")
-    for name, seconds, count in (("newsmill", ours, ours_count), ("feedparser", theirs, theirs_count)):
+    rows = (
+        ("newsmill parse+sanitize", sanitized, sanitized_count),
+        ("newsmill parse+clean", cleaned, cleaned_count),
+        ("feedparser parse", theirs, theirs_count),
+    )
+    print(f"{'':24} {'items':>7} {'seconds':>9} {'items/s':>10} {'ms/feed':>9} {'vs feedparser':>14}")
+    for name, seconds, count in rows:
         print(
-            f"{name:12} {count:7d} {seconds:9.3f} {count / seconds:10.0f} {1000 * seconds / args.feeds:9.2f}"
+            f"{name:24} {count:7d} {seconds:9.3f} {count / seconds:10.0f} "
+            f"{1000 * seconds / args.feeds:9.2f} {theirs / seconds:13.1f}x"
         )
-    print(f"newsmill parse+clean is {theirs / ours:.1f}x faster than feedparser (goal: >= 20x)")
+    print(f"parse+sanitize is {theirs / sanitized:.1f}x faster than feedparser (goal: >= 20x)")
 
 
 if __name__ == "__main__":
