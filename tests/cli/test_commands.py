@@ -137,3 +137,22 @@ def test_stcn_example_article_is_stored_like_the_seed(tmp_path: Path, capsys) ->
     assert seed["categories"] == ["金融", "证券时报网", "要闻"]
     assert seed["published"] == "2021-10-12T13:33:00+00:00"
     assert seed["author"] == "证券时报网"
+
+
+def test_sources_list_into_a_pipe_is_tab_separated_and_cuts_nothing(tmp_path: Path, capsys) -> None:
+    missing = tmp_path / "feeds" / "一个名字很长很长的本地文件源-不存在的文件-用来产生很长的错误消息.xml"
+    config = tmp_path / "newsmill.toml"
+    config.write_text(
+        "[store]\nurl = \"sqlite:///news.db\"\n"
+        f"[[sources]]\nname = \"证券时报网 要闻 很长的名字\"\nurl = \"{missing.as_uri()}\"\n"
+        'categories = ["金融", "证券时报网", "要闻"]\n',
+        encoding="utf-8",
+    )
+    assert main(["fetch", "--config", str(config)]) == 1
+    capsys.readouterr()
+    assert main(["sources", "list", "--config", str(config)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("\t") == ["name", "categories", "status", "articles", "errors", "next fetch", "last error"]
+    name, categories, status, articles, errors, _next, error = lines[1].split("\t")
+    assert (name, categories, status, articles, errors) == ("证券时报网 要闻 很长的名字", "金融/证券时报网/要闻", "error", "0", "1")
+    assert missing.name in error and "…" not in error

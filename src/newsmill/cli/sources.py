@@ -52,19 +52,26 @@ def list_sources(
             }
             typer.echo(json.dumps(record, ensure_ascii=False))
         return
-    table = Table("name", "categories", "status", "articles", "errors", "next fetch", "last error")
-    for view in views:
-        state = view.state
-        status = str(state.status) if view.source.enabled else "disabled"
-        table.add_row(
-            escape(view.source.name),
-            escape("/".join(view.source.categories)),
-            status,
+    header = ("name", "categories", "status", "articles", "errors", "next fetch", "last error")
+    rows = [
+        (
+            view.source.name,
+            "/".join(view.source.categories),
+            str(view.state.status) if view.source.enabled else "disabled",
             str(view.articles),
-            str(state.error_count),
-            local_time(state.next_fetch, timezone),
-            escape(state.last_error or ""),
+            str(view.state.error_count),
+            local_time(view.state.next_fetch, timezone),
+            view.state.last_error or "",
         )
+        for view in views
+    ]
+    if not out.is_terminal:  # a pipe or a file: whole values, tab-separated, nothing cut off
+        for row in (header, *rows):
+            typer.echo("\t".join(" ".join(value.split()) for value in row))
+        return
+    table = Table(*header)
+    for row in rows:
+        table.add_row(*map(escape, row))
     out.print(table)
 
 
