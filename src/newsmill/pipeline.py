@@ -18,19 +18,22 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from newsmill.config import Config
+from newsmill.enrich import EnrichContext
+from newsmill.enrichment import enrich_context, save_enriched
 from newsmill.errors import SourceError
 from newsmill.fetch import fetch_many
 from newsmill.fetch.schedule import next_fetch_time
 from newsmill.models import (
+    ArticleDraft,
     FetchRequest,
     FetchResult,
+    SaveCounts,
     Source,
     SourceOutcome,
     SourceState,
     SourceStatus,
 )
-from newsmill.prepare import prepare_or_error
-from newsmill.prepare import Prepared
+from newsmill.prepare import Prepared, prepare_or_error
 from newsmill.store import Store
 from newsmill.workers import WorkerLost, WorkerPool
 
@@ -110,7 +113,8 @@ async def fetch_sources(
             report(await processor.handle(request.source, states[request.source.name], result, clock()))
 
         # Each source settles in its own task, so parsing one never holds up taking the next.
-        tasks = [asyncio.create_task(settle(*outcome)) async for outcome in fetch_many(requests, config.fetch)]
+        fetched = fetch_many(requests, config.fetch)
+        tasks = [asyncio.create_task(settle(*outcome)) async for outcome in fetched]
         await asyncio.gather(*tasks)
     return outcomes
 
@@ -138,6 +142,7 @@ class _Processor:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmill-store")
         self._pool = WorkerPool(workers) if workers else None
         self._held: list[SourceState] = []
+        self._context: EnrichContext | None = None  # loaded in the store thread on first use
         self._last_flush = time.monotonic()
 
     async def __aenter__(self) -> _Processor:
@@ -170,8 +175,16 @@ class _Processor:
         if isinstance(prepared, SourceError):
             return await self._failed(source, state, prepared, now)
         state = replace(_healthy(state, source, SourceStatus.OK, now), body_hash=digest)
-        counts = await self._run(self.store.save_articles, state, prepared.drafts, now)
-        return SourceOutcome(source.name, SourceStatus.OK, counts, prepared.entries, next_fetch=state.next_fetch)
+        counts = await self._run(self._save, state, prepared.drafts, now)
+        return SourceOutcome(
+            source.name, SourceStatus.OK, counts, prepared.entries, next_fetch=state.next_fetch
+        )
+
+    def _save(self, state: SourceState, drafts: Sequence[ArticleDraft], now: datetime) -> SaveCounts:
+        """Enrich, then store (in the store thread: enriching reads what the store learned)."""
+        if self._context is None:
+            self._context = enrich_context(self.config, self.store)
+        return save_enriched(self.store, self._context, state, drafts, now)
 
     async def _failed(
         self, source: Source, state: SourceState, error: SourceError, now: datetime
@@ -193,7 +206,7 @@ class _Processor:
 
     async def _prepare(self, source: Source, result: FetchResult, now: datetime) -> Prepared | SourceError:
         """Parse and clean in a worker process when there are some, else in the store thread."""
-        args = (source, result.body, result.content_type, now)
+        args = (source, result.body, result.content_type, now, result.url)
         if self._pool is not None:
             try:
                 return await self._pool.call(prepare_or_error, *args)
@@ -226,11 +239,11 @@ def process_source(
         state = _healthy(state, source, SourceStatus.NOT_MODIFIED, now)
         store.save_state(state)
         return SourceOutcome(source.name, SourceStatus.NOT_MODIFIED, next_fetch=state.next_fetch)
-    prepared = prepare_or_error(source, result.body, result.content_type, now)
+    prepared = prepare_or_error(source, result.body, result.content_type, now, result.url)
     if isinstance(prepared, SourceError):
         return _record_failure(config, store, source, state, prepared, now)
     state = replace(_healthy(state, source, SourceStatus.OK, now), body_hash=digest)
-    counts = store.save_articles(state, prepared.drafts, now)
+    counts = save_enriched(store, enrich_context(config, store), state, prepared.drafts, now)
     return SourceOutcome(source.name, SourceStatus.OK, counts, prepared.entries, next_fetch=state.next_fetch)
 
 

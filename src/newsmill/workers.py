@@ -15,6 +15,7 @@ Protocol: each message is an 8-byte big-endian length, then a pickle. Parent to 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import pickle
 import sys
@@ -108,10 +109,8 @@ class WorkerPool:
 
 def _kill(process: asyncio.subprocess.Process) -> None:
     if process.returncode is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):  # it may have died on its own meanwhile
             process.kill()
-        except ProcessLookupError:
-            pass  # it died on its own meanwhile
 
 
 def serve(requests: BinaryIO, replies: BinaryIO) -> None:
@@ -120,7 +119,7 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
         function, args = pickle.loads(_read_exactly(requests, int.from_bytes(header, "big")))
         try:
             reply = pickle.dumps((True, function(*args)), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # noqa: BLE001 - every failure goes back to the caller
+        except Exception as exc:
             reply = _pickled_failure(exc)
         replies.write(len(reply).to_bytes(HEADER, "big") + reply)
         replies.flush()
@@ -129,7 +128,7 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
 def _pickled_failure(exc: Exception) -> bytes:
     try:
         return pickle.dumps((False, exc), protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # noqa: BLE001 - an exception that cannot be pickled still gets told
+    except Exception:
         return pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
@@ -144,10 +143,8 @@ def main() -> None:
     # Replies own the real stdout; anything the called code prints goes to stderr instead.
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    try:
+    with contextlib.suppress(EOFError, BrokenPipeError, KeyboardInterrupt):
         serve(sys.stdin.buffer, replies)
-    except (EOFError, BrokenPipeError, KeyboardInterrupt):
-        pass
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ under test and a hanging reply never blocks the others. It speaks HTTP/1.1 with 
 from __future__ import annotations
 
 import gzip
+import socket
+import struct
 import threading
 import time
 import zlib
@@ -43,6 +45,9 @@ class Reply:
     `endless` streams chunks of `body` (or zeros) with no end; `chunked` sends the body with
     chunked transfer encoding instead of a Content-Length. `retry_after` and `location` are
     shorthands for those headers.
+    `drip` sends the body one byte every `drip` seconds (a server that is alive but useless);
+    `reset_after` sends the headers (with the full Content-Length) and that many body bytes,
+    then resets the TCP connection (RST), as a crashed proxy does.
     """
 
     status: int = 200
@@ -58,6 +63,8 @@ class Reply:
     chunked: bool = False
     retry_after: str | int | None = None
     location: str | None = None
+    drip: float = 0.0
+    reset_after: int | None = None
 
 
 @dataclass(frozen=True)
@@ -76,8 +83,9 @@ class Request:
 class FeedServer:
     """Start with `with FeedServer() as server:` (or `start()` / `stop()`)."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host = host
+        self._port = port  # 0: any free port
         self.requests: list[Request] = []
         self.max_in_flight = 0  # the most requests it was answering at once
         self._routes: dict[str, list[Reply]] = {}
@@ -92,7 +100,7 @@ class FeedServer:
 
     def start(self) -> FeedServer:
         handler = type("Handler", (_Handler,), {"feed_server": self})
-        httpd = _Server((self.host, 0), handler)
+        httpd = _Server((self.host, self._port), handler)
         httpd.daemon_threads = True  # a hanging reply must not keep the test run alive
         self._httpd = httpd
         self._thread = threading.Thread(
@@ -220,7 +228,10 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.encoding:
             body = _compress(body, reply.encoding)
             headers["Content-Encoding"] = reply.encoding
-        if reply.endless:
+        if reply.drip or reply.reset_after is not None:
+            self._send_head(reply.status, {**headers, "Content-Length": str(len(body))})
+            self._misbehave(reply, body)
+        elif reply.endless:
             self._send_head(reply.status, {**headers, "Transfer-Encoding": "chunked"})
             self._stream(body or bytes(CHUNK))
         elif reply.chunked:
@@ -246,6 +257,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._write_chunk(chunk)
             sent += len(chunk)
         self.close_connection = True
+
+    def _misbehave(self, reply: Reply, body: bytes) -> None:
+        """Drip the body a byte at a time, and/or reset the connection part way through it."""
+        stopping = self.feed_server._stopping
+        cut = len(body) if reply.reset_after is None else min(reply.reset_after, len(body))
+        if reply.drip:
+            for index in range(cut):
+                self.wfile.write(body[index : index + 1])
+                if stopping.wait(reply.drip):
+                    break
+        else:
+            self.wfile.write(body[:cut])
+        self.close_connection = True
+        if reply.reset_after is not None:
+            # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
 
     def _write_chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")

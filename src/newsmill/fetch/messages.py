@@ -7,6 +7,7 @@ exception class.
 
 from __future__ import annotations
 
+import re
 import socket
 from http import HTTPStatus
 
@@ -112,7 +113,7 @@ def _describe(exc: BaseException, url: URL, timeout: float, connect_timeout: flo
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "the server closed the connection before answering", True
     if isinstance(exc, aiohttp.ClientPayloadError):
-        return f"could not read the response body: {exc}", True
+        return _payload_problem(exc, where), True
     if isinstance(exc, aiohttp.InvalidURL):
         why = f": {exc.url} {exc.description}" if exc.description else f" {exc.url}"
         return f"invalid URL{why}", False
@@ -121,6 +122,18 @@ def _describe(exc: BaseException, url: URL, timeout: float, connect_timeout: flo
     if isinstance(exc, aiohttp.ClientOSError | OSError):
         return _connect_problem(exc, where), True
     return f"request failed: {exc or type(exc).__name__}", True
+
+
+def _payload_problem(exc: aiohttp.ClientPayloadError, where: str) -> str:
+    """A body cut short: aiohttp only says so in its message (and names the reset there)."""
+    text = str(exc)
+    received = re.search(r"received (\d+) of (\d+) bytes", text)
+    part = f" (after {received[1]} of {received[2]} bytes)" if received else ""
+    if "ConnectionResetError" in text or isinstance(exc.__cause__, ConnectionResetError):
+        return f"connection was reset by {where} while reading the response{part}"
+    if received or "ContentLengthError" in text or "TransferEncodingError" in text:
+        return f"the server closed the connection before the response was complete{part}"
+    return f"could not read the response body: {text.partition(':')[0] or type(exc).__name__}"
 
 
 def _connect_problem(error: OSError, where: str) -> str:

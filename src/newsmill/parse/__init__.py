@@ -44,12 +44,15 @@ def parse_feed(
     encoding: str | None = None,
     timezone: str = "Asia/Shanghai",
     now: datetime | None = None,
+    url: str | None = None,
 ) -> FeedData:
     """Parse a fetched feed document.
 
     `source` names the source in errors; `content_type` is the HTTP header (its charset is one
     clue to the encoding); `encoding` is the source's override, which beats every other clue;
-    `timezone` is where dates without a zone are; `now` anchors relative dates (`3分钟前`).
+    `timezone` is where dates without a zone are; `now` anchors relative dates (`3分钟前`);
+    `url` is where the body came from (after redirects), against which the feed link an HTML
+    page advertises is made absolute in the error message.
     Raises `ParseError` with a message a person can act on: empty response, undecodable bytes,
     an HTML page instead of a feed (naming the feed it advertises), and so on.
     """
@@ -79,7 +82,7 @@ def parse_feed(
         feed = parse_with_feedparser(text, timezone=timezone, now=now)
         if feed is not None:
             return feed
-    raise ParseError(source, not_a_feed_message(text, root_name))
+    raise ParseError(source, not_a_feed_message(text, root_name, url or ""))
 
 
 def _decode(body: bytes, source: str, content_type: str | None, encoding: str | None) -> str:

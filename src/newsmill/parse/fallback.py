@@ -97,11 +97,12 @@ def is_html_page(text: str, root_name: str | None) -> bool:
     return root_name == "html" or _HTML_HINT.search(text, 0, _HTML_SCAN) is not None
 
 
-def not_a_feed_message(text: str, root_name: str | None) -> str:
-    """Why the document is not a feed, for the source's error message."""
+def not_a_feed_message(text: str, root_name: str | None, url: str = "") -> str:
+    """Why the document is not a feed, for the source's error message; a feed link the page
+    advertises is made absolute against `url`, the page's own address."""
     if is_html_page(text, root_name):
         message = "not a feed: the server sent an HTML page"
-        feeds = find_feed_links(text, "")
+        feeds = find_feed_links(text, url)
         if feeds:
             more = f" (and {len(feeds) - 1} more)" if len(feeds) > 1 else ""
             message += f"; it advertises a feed at {feeds[0]}{more}"
