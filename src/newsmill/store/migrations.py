@@ -12,12 +12,32 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from newsmill.errors import StorageError
-from newsmill.store.schema import meta, metadata
+from newsmill.store.schema import (
+    article_index,
+    article_stocks,
+    meta,
+    metadata,
+    stock_names,
+    story_bands,
+)
 
 Step = Callable[[sa.Connection], None]
 
+
+def _enrichment_tables(connection: sa.Connection) -> None:
+    """Version 2: stock mentions and the feed's own tags on articles; the full-text index,
+    story band keys, article-stock rows and the stock-name dictionary. Articles stored before
+    get enriched and indexed by `newsmill enrich`."""
+    for column in ("stocks", "feed_tags"):
+        connection.execute(sa.text(f"ALTER TABLE articles ADD COLUMN {column} JSON NOT NULL DEFAULT '[]'"))
+    connection.execute(sa.text("UPDATE articles SET feed_tags = tags"))
+    connection.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_articles_story ON articles (story)"))
+    tables = [article_index, story_bands, article_stocks, stock_names]
+    metadata.create_all(connection, tables=tables, checkfirst=True)
+
+
 # STEPS[n] upgrades a database at version n+1 to version n+2. Version 1 is the first schema.
-STEPS: list[Step] = []
+STEPS: list[Step] = [_enrichment_tables]
 CURRENT_VERSION = 1 + len(STEPS)
 
 

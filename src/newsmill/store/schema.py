@@ -77,9 +77,63 @@ articles = sa.Table(
     sa.Column("enclosures", sa.JSON, nullable=False, default=list),
     sa.Column("keywords", sa.JSON, nullable=False, default=list),
     sa.Column("story", sa.String(40)),
+    sa.Column("stocks", sa.JSON, nullable=False, default=list),  # [{"code": "000516.SZ", "name": …}]
+    sa.Column("feed_tags", sa.JSON, nullable=False, default=list),  # the feed's own; `tags` adds keywords
     sa.Column("content_hash", sa.String(40), nullable=False),
     sa.Column("first_seen", UTCDateTime, nullable=False),
     sa.Column("last_seen", UTCDateTime, nullable=False),
     sa.Index("ix_articles_published", "published"),
     sa.Index("ix_articles_source_published", "source", "published"),
+    sa.Index("ix_articles_story", "story"),
 )
+
+# --- enrichment (schema version 2) -------------------------------------------------------------
+
+# One row per indexed article. `docid` is the article's rowid in the full-text index and in the
+# story band table: an INTEGER PRIMARY KEY, so VACUUM never renumbers it (the articles table's
+# own implicit rowid it may). `minhash` is the article's story signature (unsigned 64-bit values).
+article_index = sa.Table(
+    "article_index",
+    metadata,
+    sa.Column("docid", sa.Integer, primary_key=True),
+    sa.Column("article_id", sa.String(40), nullable=False, unique=True),
+    sa.Column("minhash", sa.LargeBinary, nullable=False, default=b""),
+)
+
+# LSH band keys of story signatures: a new article finds its candidates through this index.
+story_bands = sa.Table(
+    "story_bands",
+    metadata,
+    sa.Column("band", sa.BigInteger, primary_key=True),
+    sa.Column("docid", sa.Integer, primary_key=True),
+    sa.Index("ix_story_bands_docid", "docid"),
+    sqlite_with_rowid=False,  # the key is the table: one B-tree fewer to write per band
+)
+
+# Which articles mention which listed company, for `newsmill articles --stock 688317`.
+article_stocks = sa.Table(
+    "article_stocks",
+    metadata,
+    sa.Column("code", sa.String(16), primary_key=True),
+    sa.Column("article_id", sa.String(40), primary_key=True),
+    sa.Index("ix_article_stocks_article", "article_id"),
+)
+
+# The stock-name dictionary: names learned from stock links (origin "link").
+stock_names = sa.Table(
+    "stock_names",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("code", sa.String(16), nullable=False),
+    sa.Column("origin", sa.String(8), nullable=False, default="link"),
+)
+
+# The full-text index: SQLite FTS5 over pre-segmented text (see newsmill.enrich.segment), its
+# rowid the article's docid. PostgreSQL has no FTS5; search there scans with ILIKE.
+SEARCH_INDEX = "search_index"
+SEARCH_INDEX_DDL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_INDEX} USING fts5("
+    "title, body, tokenize = 'unicode61 remove_diacritics 2')"
+)
+_create_search_index = sa.DDL(SEARCH_INDEX_DDL)  # type: ignore[no-untyped-call]
+sa.event.listen(article_index, "after_create", _create_search_index.execute_if(dialect="sqlite"))

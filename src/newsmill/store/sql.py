@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, fields
 from datetime import datetime
 from pathlib import Path
@@ -17,19 +17,21 @@ from newsmill.errors import StorageError
 from newsmill.models import (
     Article,
     ArticleDraft,
-    Enclosure,
+    Enrichment,
     SaveCounts,
     SourceState,
     SourceStatus,
 )
+from newsmill.store.enrichment import enriched_columns, learn_names, stock_article_ids, write_enrichments
 from newsmill.store.migrations import migrate
-from newsmill.store.schema import articles, sources
+from newsmill.store.schema import article_index, articles, sources
+from newsmill.store.sql_enrich import EnrichedStore, article_from_row
 
 # Bulk statements are chunked so one huge feed never builds one gigantic SQL statement.
 CHUNK = 500
 
 
-class SqlStore:
+class SqlStore(EnrichedStore):
     """Articles and source state in one SQL database."""
 
     def __init__(self, url: str, *, root: Path | None = None) -> None:
@@ -40,6 +42,9 @@ class SqlStore:
                 migrate(connection)
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"cannot open store {self.url}: {_reason(exc)}") from exc
+        except OSError as exc:  # its folder cannot be made (a file is in the way, no permission)
+            where = f" {exc.filename}" if exc.filename else ""
+            raise StorageError(f"cannot open store {self.url}: cannot create{where}: {exc.strerror}") from exc
 
     def close(self) -> None:
         self.engine.dispose()
@@ -60,10 +65,17 @@ class SqlStore:
         with self._write() as connection:
             _upsert_states(connection, states)
 
-    def save_articles(self, state: SourceState, drafts: Sequence[ArticleDraft], now: datetime) -> SaveCounts:
-        """Store one source's fetch (its articles and its new state) in one transaction."""
+    def save_articles(
+        self,
+        state: SourceState,
+        drafts: Sequence[ArticleDraft],
+        now: datetime,
+        enrichments: Mapping[str, Enrichment] | None = None,
+    ) -> SaveCounts:
+        """Store one source's fetch (its articles and its new state) in one transaction; with
+        `enrichments` (by article id) their search index rows, stocks and stories too."""
         with self._write() as connection:
-            counts = _save_drafts(connection, drafts, now)
+            counts = _save_drafts(connection, drafts, now, enrichments or {})
             _upsert_state(connection, state)
         return counts
 
@@ -75,11 +87,14 @@ class SqlStore:
         source: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        stock: str | None = None,
     ) -> list[Article]:
-        """Stored articles, newest first."""
+        """Stored articles, newest first; `stock` (a normalised code) keeps those mentioning it."""
         query = sa.select(articles).order_by(articles.c.published.desc(), articles.c.id)
         if source is not None:
             query = query.where(articles.c.source == source)
+        if stock is not None:
+            query = query.where(articles.c.id.in_(stock_article_ids(stock)))
         if limit is not None:
             query = query.limit(limit)
         if offset:
@@ -87,12 +102,23 @@ class SqlStore:
         with self._read() as connection:
             return [_article(row) for row in connection.execute(query).mappings()]
 
-    def iter_articles(self, *, source: str | None = None, batch: int = CHUNK) -> Iterator[Article]:
+    def iter_articles(
+        self,
+        *,
+        source: str | None = None,
+        batch: int = CHUNK,
+        oldest_first: bool = False,
+        unenriched: bool = False,
+    ) -> Iterator[Article]:
         """Every stored article, newest first, streamed in batches so a publisher never holds
-        the whole archive in memory."""
-        query = sa.select(articles).order_by(articles.c.published.desc(), articles.c.id)
+        the whole archive in memory. `oldest_first` for re-enriching in publication order;
+        `unenriched`: only articles the enrich stage has not seen (stored before it existed)."""
+        published = articles.c.published.asc() if oldest_first else articles.c.published.desc()
+        query = sa.select(articles).order_by(published, articles.c.id)
         if source is not None:
             query = query.where(articles.c.source == source)
+        if unenriched:
+            query = query.where(articles.c.id.not_in(sa.select(article_index.c.article_id)))
         with self._read() as connection:
             result = connection.execution_options(yield_per=batch).execute(query).mappings()
             for row in result:
@@ -191,7 +217,12 @@ def _reason(exc: BaseException) -> str:
     return str(original or exc).splitlines()[0]
 
 
-def _save_drafts(connection: sa.Connection, drafts: Sequence[ArticleDraft], now: datetime) -> SaveCounts:
+def _save_drafts(
+    connection: sa.Connection,
+    drafts: Sequence[ArticleDraft],
+    now: datetime,
+    enrichments: Mapping[str, Enrichment] | None = None,
+) -> SaveCounts:
     existing = _existing(connection, [draft.id for draft in drafts])
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -204,6 +235,7 @@ def _save_drafts(connection: sa.Connection, drafts: Sequence[ArticleDraft], now:
             unchanged.append(draft.id)
         else:
             updates.append(_row(draft, published=draft.published or found[1], first_seen=found[2], now=now))
+    written = _add_enrichments(inserts, updates, enrichments or {})
     for chunk in _chunks(inserts):
         connection.execute(sa.insert(articles), chunk)
     if updates:
@@ -213,7 +245,26 @@ def _save_drafts(connection: sa.Connection, drafts: Sequence[ArticleDraft], now:
             connection.execute(statement, [{**row, "_id": row["id"]} for row in chunk])
     for ids in _chunks(unchanged):
         connection.execute(sa.update(articles).where(articles.c.id.in_(ids)).values(last_seen=now))
+    write_enrichments(connection, written)
+    learn_names(connection, [m for e in (enrichments or {}).values() for m in e.learned])
     return SaveCounts(new=len(inserts), updated=len(updates), unchanged=len(unchanged))
+
+
+def _add_enrichments(
+    inserts: list[dict[str, Any]], updates: list[dict[str, Any]], enrichments: Mapping[str, Enrichment]
+) -> list[tuple[str, Enrichment]]:
+    """Put each enrichment's columns into its article's row; the (id, enrichment) written."""
+    if not enrichments:
+        return []
+    written = []
+    for row in (*inserts, *updates):
+        enrichment = enrichments.get(row["id"])
+        if enrichment is None:
+            row.update(keywords=[], stocks=[], story=None)
+        else:
+            row.update(enriched_columns(enrichment))
+            written.append((row["id"], enrichment))
+    return written
 
 
 def _existing(connection: sa.Connection, ids: list[str]) -> dict[str, tuple[str, datetime, datetime]]:
@@ -237,6 +288,7 @@ def _row(draft: ArticleDraft, *, published: datetime, first_seen: datetime, now:
         last_seen=now,
         categories=list(draft.categories),
         tags=list(draft.tags),
+        feed_tags=list(draft.tags),
         enclosures=[
             {"url": item.url, "type": item.type, "length": item.length} for item in draft.enclosures
         ],
@@ -277,9 +329,4 @@ def _state(row: sa.RowMapping) -> SourceState:
 
 
 def _article(row: sa.RowMapping) -> Article:
-    values = dict(row)
-    values["categories"] = tuple(values["categories"] or ())
-    values["tags"] = tuple(values["tags"] or ())
-    values["keywords"] = tuple(values["keywords"] or ())
-    values["enclosures"] = tuple(Enclosure(**item) for item in values["enclosures"] or ())
-    return Article(**values)
+    return article_from_row(row)

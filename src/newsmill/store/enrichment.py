@@ -1,0 +1,241 @@
+"""Writing what the enrich stage made (in the article's own transaction) and reading it back:
+index rows, story band keys, stock rows, the stock-name dictionary, stories."""
+
+from __future__ import annotations
+
+import functools
+from array import array
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from newsmill.models import Enrichment, StockMention, StoryCandidate
+from newsmill.store.schema import (
+    SEARCH_INDEX,
+    article_index,
+    article_stocks,
+    articles,
+    stock_names,
+    story_bands,
+)
+
+CHUNK = 500
+
+
+def enriched_columns(enrichment: Enrichment) -> dict[str, Any]:
+    """The article columns an enrichment sets."""
+    return {
+        "keywords": list(enrichment.keywords),
+        "tags": list(enrichment.tags),
+        "feed_tags": list(enrichment.feed_tags),
+        "stocks": [{"code": m.code, "name": m.name} for m in enrichment.stocks],
+        "story": enrichment.story,
+    }
+
+
+def write_enrichments(connection: sa.Connection, written: Sequence[tuple[str, Enrichment]]) -> None:
+    """Index rows, band keys, stock rows and story merges of articles just inserted or updated.
+    The article rows themselves carry `enriched_columns` already."""
+    if not written:
+        return
+    ids = [article_id for article_id, _ in written]
+    docids = _docids(connection, ids)
+    _forget(connection, list(docids.values()), ids)
+    signatures = {article_id: _pack(enrichment.minhash) for article_id, enrichment in written}
+    known = [{"_docid": docids[i], "minhash": signatures[i]} for i in ids if i in docids]
+    if known:
+        statement = sa.update(article_index).where(article_index.c.docid == sa.bindparam("_docid"))
+        connection.execute(statement.values(minhash=sa.bindparam("minhash")), known)
+    missing = [(i, signatures[i]) for i in ids if i not in docids]
+    if missing:
+        _insert_rows(connection, article_index, ("article_id", "minhash"), missing)
+        docids.update(_docids(connection, [i for i, _ in missing]))
+    index_rows, band_rows, stock_rows = [], [], []
+    for article_id, enrichment in written:
+        docid = docids[article_id]
+        index_rows.append((docid, enrichment.index_title, enrichment.index_body))
+        band_rows.extend([(band, docid) for band in enrichment.bands])
+        stock_rows.extend([(m.code, article_id) for m in enrichment.stocks])
+    if connection.dialect.name == "sqlite":
+        sql = f"INSERT INTO {SEARCH_INDEX} (rowid, title, body) VALUES (?, ?, ?)"
+        connection.exec_driver_sql(sql, index_rows)
+    _insert_rows(connection, story_bands, ("band", "docid"), band_rows)
+    _insert_rows(connection, article_stocks, ("code", "article_id"), stock_rows)
+    merge_stories(connection, [(e.story, e.merged) for _, e in written if e.merged])
+
+
+def _insert_rows(
+    connection: sa.Connection, table: sa.Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Many rows; in SQLite a few hundred per statement (far cheaper than one per row)."""
+    if connection.dialect.name != "sqlite":
+        for chunk in _chunks(rows):
+            connection.execute(sa.insert(table), [dict(zip(columns, row, strict=True)) for row in chunk])
+        return
+    marks = "(" + ", ".join("?" * len(columns)) + ")"
+    insert = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+    for chunk in _chunks(rows):
+        flat = tuple(item for row in chunk for item in row)
+        connection.exec_driver_sql(insert + ", ".join([marks] * len(chunk)), flat)
+
+
+def _docids(connection: sa.Connection, ids: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(ids):
+        query = sa.select(article_index.c.article_id, article_index.c.docid).where(
+            article_index.c.article_id.in_(chunk)
+        )
+        found.update({row.article_id: row.docid for row in connection.execute(query)})
+    return found
+
+
+def _forget(connection: sa.Connection, docids: Sequence[int], ids: Sequence[str]) -> None:
+    """Drop the index rows, band keys and stock rows of articles about to be written again."""
+    for chunk in _chunks(docids):
+        connection.execute(sa.delete(story_bands).where(story_bands.c.docid.in_(chunk)))
+        if connection.dialect.name == "sqlite":
+            marks = ",".join("?" * len(chunk))
+            connection.exec_driver_sql(f"DELETE FROM {SEARCH_INDEX} WHERE rowid IN ({marks})", tuple(chunk))
+    for chunk in _chunks(ids):
+        connection.execute(sa.delete(article_stocks).where(article_stocks.c.article_id.in_(chunk)))
+
+
+def merge_stories(connection: sa.Connection, merges: Iterable[tuple[str, Sequence[str]]]) -> None:
+    """Relabel the articles of merged stories with the story they joined."""
+    for story, merged in merges:
+        connection.execute(sa.update(articles).where(articles.c.story.in_(merged)).values(story=story))
+
+
+def learn_names(connection: sa.Connection, mentions: Iterable[StockMention], origin: str = "link") -> int:
+    """Add names to the dictionary; a known name keeps its code. Returns how many were new."""
+    rows = {m.name: {"name": m.name, "code": m.code, "origin": origin} for m in mentions}
+    if not rows:
+        return 0
+    known: set[str] = set()
+    for chunk in _chunks(list(rows)):
+        query = sa.select(stock_names.c.name).where(stock_names.c.name.in_(chunk))
+        known.update(connection.execute(query).scalars())
+    new = [row for name, row in rows.items() if name not in known]
+    for chunk in _chunks(new):
+        connection.execute(sa.insert(stock_names), chunk)
+    return len(new)
+
+
+def names(connection: sa.Connection) -> dict[str, str]:
+    return {
+        row.name: row.code for row in connection.execute(sa.select(stock_names.c.name, stock_names.c.code))
+    }
+
+
+def story_candidates(
+    connection: sa.Connection, bands: Sequence[int], since: datetime, until: datetime
+) -> list[StoryCandidate]:
+    """Articles published between `since` and `until` that share a band key with `bands`."""
+    found: dict[str, StoryCandidate] = {}
+    for chunk in _chunks(sorted(set(bands))):
+        parameters = {"bands": list(chunk), "since": since, "until": until}
+        for row in connection.execute(_candidates_statement(), parameters):
+            found[row.id] = StoryCandidate(
+                article_id=row.id,
+                story=row.story or row.id,
+                lead_published=row.lead_published or row.published,
+                published=row.published,
+                title=row.title,
+                minhash=_unpack(row.minhash),
+            )
+    return list(found.values())
+
+
+@functools.cache
+def _candidates_statement() -> sa.Select[Any]:
+    """Built once: SQLAlchemy then reuses its compiled form for every lookup."""
+    lead = articles.alias("lead")
+    docids = sa.select(story_bands.c.docid).where(
+        story_bands.c.band.in_(sa.bindparam("bands", expanding=True))
+    )
+    return (
+        sa.select(
+            articles.c.id,
+            articles.c.story,
+            articles.c.published,
+            articles.c.title,
+            article_index.c.minhash,
+            lead.c.published.label("lead_published"),
+        )
+        .select_from(article_index)
+        .join(articles, articles.c.id == article_index.c.article_id)
+        .outerjoin(lead, lead.c.id == articles.c.story)
+        .where(
+            article_index.c.docid.in_(docids),
+            articles.c.published.between(sa.bindparam("since"), sa.bindparam("until")),
+        )
+    )
+
+
+def clear_stories(connection: sa.Connection) -> None:
+    """Forget every band key (before `enrich --all` groups the archive afresh)."""
+    connection.execute(sa.delete(story_bands))
+
+
+def clear_index(connection: sa.Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"DELETE FROM {SEARCH_INDEX}")
+
+
+def write_index(connection: sa.Connection, rows: Sequence[tuple[str, str, str]]) -> None:
+    """Index rows (article id, title text, body text) for articles that have none."""
+    docids = _docids(connection, [article_id for article_id, _, _ in rows])
+    missing = [{"article_id": article_id} for article_id, _, _ in rows if article_id not in docids]
+    for chunk in _chunks(missing):
+        connection.execute(sa.insert(article_index), chunk)
+    docids.update(_docids(connection, [row["article_id"] for row in missing]))
+    if connection.dialect.name == "sqlite":
+        sql = f"INSERT INTO {SEARCH_INDEX} (rowid, title, body) VALUES (?, ?, ?)"
+        connection.exec_driver_sql(sql, [(docids[i], title, body) for i, title, body in rows])
+
+
+def stock_article_ids(code: str) -> sa.Select[tuple[str]]:
+    return sa.select(article_stocks.c.article_id).where(article_stocks.c.code == code)
+
+
+def _pack(signature: Sequence[int]) -> bytes:
+    return array("q", signature).tobytes()
+
+
+def _unpack(blob: bytes | None) -> tuple[int, ...]:
+    return tuple(array("q", blob or b""))
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def stock_mentions(values: Any) -> tuple[StockMention, ...]:
+    """The `stocks` column back as mentions."""
+    return tuple(StockMention(code=item["code"], name=item["name"]) for item in values or ())
+
+
+def biggest_stories(
+    connection: sa.Connection, since: datetime | None, limit: int
+) -> list[tuple[str, int, datetime, tuple[str, ...]]]:
+    """(story id, articles, latest published, sources) of stories with two or more articles,
+    biggest first, then the most recent."""
+    size = sa.func.count().label("size")
+    latest = sa.func.max(articles.c.published).label("latest")
+    query = sa.select(articles.c.story, size, latest).where(articles.c.story.is_not(None))
+    if since is not None:
+        query = query.where(articles.c.published >= since)
+    query = query.group_by(articles.c.story).having(sa.func.count() > 1)
+    rows = connection.execute(query.order_by(size.desc(), latest.desc()).limit(limit)).all()
+    found = []
+    for row in rows:
+        sources = sa.select(articles.c.source).where(articles.c.story == row.story).distinct()
+        names = tuple(sorted(connection.execute(sources).scalars()))
+        latest_value = row.latest
+        if isinstance(latest_value, str):  # max() over a typed column comes back untyped in SQLite
+            latest_value = datetime.fromisoformat(latest_value).replace(tzinfo=UTC)
+        found.append((row.story, int(row.size), latest_value, names))
+    return found
