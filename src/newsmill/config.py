@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from urllib.request import url2pathname
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsmill.errors import ConfigError
@@ -32,6 +33,7 @@ class SiteConfig:
     timezone: str = "Asia/Shanghai"
     output_dir: Path = Path("site")
     theme_dir: Path | None = None
+    per_page: int = 20  # articles on each list page of the static site
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,15 @@ class HexoConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class EnrichConfig:
+    keywords: int = 8  # keywords per article (they join the feed's own categories as tags)
+    story_window: int = 3  # days: articles further apart are never grouped into one story
+    stocks_csv: Path | None = None  # `code,name` rows that add to the names learned from links
+    tag_aliases: dict[str, str] = field(default_factory=dict)  # tag → the tag to show instead
+    tag_block: tuple[str, ...] = ()  # tags never shown
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: Path  # the file this came from (it may not exist: all defaults)
     site: SiteConfig = field(default_factory=SiteConfig)
@@ -76,6 +87,7 @@ class Config:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     rsshub: RsshubConfig = field(default_factory=RsshubConfig)
     hexo: HexoConfig = field(default_factory=HexoConfig)
+    enrich: EnrichConfig = field(default_factory=EnrichConfig)
     sources: tuple[Source, ...] = ()
 
     @property
@@ -96,17 +108,19 @@ SECTIONS: dict[str, type] = {
     "fetch": FetchConfig,
     "rsshub": RsshubConfig,
     "hexo": HexoConfig,
+    "enrich": EnrichConfig,
 }
 SOURCE_KEYS = {
     "name", "url", "route", "categories", "author", "encoding", "interval", "enabled",
-    "kind", "timezone", "allow_private",
+    "kind", "timezone", "allow_private", "tag_aliases", "tag_block",
 }  # fmt: skip
 
 
 def load_config(path: Path | str | None = None, *, environ: Mapping[str, str] | None = None) -> Config:
     """Load and validate `newsmill.toml` (a missing default file means all defaults)."""
-    explicit = path is not None
-    path = Path(path or os.environ.get("NEWSMILL_CONFIG") or CONFIG_NAME).absolute()
+    named = os.environ.get("NEWSMILL_CONFIG") if path is None else None
+    explicit = path is not None or bool(named)  # a file someone named must exist
+    path = Path(path or named or CONFIG_NAME).absolute()
     if not path.exists():
         if explicit:
             raise ConfigError("config file not found (run `newsmill init` to write one)", path=str(path))
@@ -165,6 +179,8 @@ def _section(cls: type, name: str, table: dict[str, Any], locate: _Locator) -> A
 def _coerce(annotation: Any, value: Any) -> Any:
     """Check one value against a dataclass field's annotation (a string, for we use __future__)."""
     kind = str(annotation)
+    if kind.startswith(("dict", "tuple")):
+        return _coerce_collection(kind, value)
     if kind.startswith("bool"):
         if not isinstance(value, bool):
             raise ValueError(f"must be true or false, not {value!r}")
@@ -182,15 +198,31 @@ def _coerce(annotation: Any, value: Any) -> Any:
     return Path(value) if kind.startswith("Path") else value
 
 
+def _coerce_collection(kind: str, value: Any) -> Any:
+    """A table of strings (`dict[str, str]`) or a list of strings (`tuple[str, ...]`)."""
+    if kind.startswith("dict"):
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
+        ):
+            raise ValueError('must be a table of names, e.g. { "新冠肺炎" = "新冠" }')
+        return {k.strip(): v.strip() for k, v in value.items()}
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError('must be a list of strings, e.g. ["要闻", "快讯"]')
+    return tuple(item.strip() for item in value if item.strip())
+
+
 def _check_section(name: str, section: Any, locate: _Locator) -> None:
     checks: dict[str, Callable[[Any], str | None]] = {
         "concurrency": lambda v: None if v >= 1 else "must be at least 1",
+        "per_page": lambda v: None if 1 <= v <= 1000 else "must be between 1 and 1000",
         "per_host": lambda v: None if v >= 1 else "must be at least 1",
         "timeout": lambda v: None if v > 0 else "must be more than 0",
         "connect_timeout": lambda v: None if v > 0 else "must be more than 0",
         "max_bytes": lambda v: None if v >= 1024 else "must be at least 1024",
         "retries": lambda v: None if 0 <= v <= 10 else "must be between 0 and 10",
         "workers": lambda v: None if 0 <= v <= 64 else "must be between 0 (automatic) and 64",
+        "keywords": lambda v: None if 0 <= v <= 50 else "must be between 0 and 50",
+        "story_window": lambda v: None if 1 <= v <= 60 else "must be between 1 and 60 days",
         "interval": lambda v: None if v >= 60 else "must be at least 60 seconds",
         "timezone": _timezone_problem,
         "base_url": _http_url_problem,
@@ -260,6 +292,13 @@ def _source(index: int, entry: Any, config: Config, locate: _Locator) -> Source:
         raise fail("encoding", f"unknown encoding {values['encoding']!r}")
     if "timezone" in values and (problem := _timezone_problem(values["timezone"])):
         raise fail("timezone", problem)
+    for key in ("tag_aliases", "tag_block"):
+        if key in entry:
+            try:
+                found = _coerce("dict" if key == "tag_aliases" else "tuple", entry[key])
+            except ValueError as exc:
+                raise fail(key, str(exc)) from exc
+            values[key] = tuple(sorted(found.items())) if key == "tag_aliases" else found
     return Source(
         name=name.strip(),
         url=url,
@@ -291,11 +330,30 @@ def resolve_source_url(
         if not urlsplit(url).netloc:
             raise fail("url", f"{url!r} has no host")
         return url
-    if scheme == "file":
-        return url
-    if scheme and len(scheme) > 1:
+    if scheme and scheme != "file" and len(scheme) > 1:
         raise fail("url", f"unsupported scheme {scheme!r} (use http, https, file or a path)")
-    return (config.root / url).resolve().as_uri()
+    return _confined_file_url(url, scheme == "file", config.root, fail)
+
+
+def _confined_file_url(url: str, is_uri: bool, root: Path, fail: Callable[[str, str], ConfigError]) -> str:
+    """A local feed file as a file:// URL, refused unless it is inside the config's folder.
+
+    A config (or an OPML import, or `sources add`) must not make newsmill read and republish
+    /etc/passwd or another user's files; symbolic links are resolved before the check.
+    """
+    if is_uri:
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            raise fail("url", f"{url!r} names another host; file URLs must be local")
+        path = Path(url2pathname(parts.path))
+    else:
+        path = Path(url)
+    resolved = (root / path).resolve()
+    folder = root.resolve()
+    if not resolved.is_relative_to(folder):
+        problem = f"{url!r} is outside the config's folder {folder}; local feed files must be inside it"
+        raise fail("url", problem)
+    return resolved.as_uri()
 
 
 def _known_encoding(name: str) -> bool:
@@ -339,6 +397,11 @@ def _apply_env(config: Config, environ: Mapping[str, str] | None) -> Config:
 
 
 def _env_value(kind: str, text: str) -> Any:
+    if kind.startswith("tuple"):  # NEWSMILL_ENRICH_TAG_BLOCK="快讯,要闻"
+        return [part for part in text.split(",") if part.strip()]
+    if kind.startswith("dict"):  # NEWSMILL_ENRICH_TAG_ALIASES="新冠肺炎=新冠,A股=A股市场"
+        pairs = (part.split("=", 1) for part in text.split(",") if "=" in part)
+        return {key.strip(): value.strip() for key, value in pairs}
     if kind.startswith("bool"):
         lowered = text.strip().lower()
         if lowered in ("1", "true", "yes", "on"):

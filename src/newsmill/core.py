@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
 from newsmill.config import Config, load_config
-from newsmill.models import Article, Source, SourceOutcome, SourceState
+from newsmill.enrich import compile_query, normalise_code
+from newsmill.enrichment import enrich_all, enrich_missing
+from newsmill.enrichment import reindex as rebuild_search_index
+from newsmill.errors import ConfigError
+from newsmill.hexo_import import ImportReport, import_hexo_posts
+from newsmill.models import Article, SearchHit, Source, SourceOutcome, SourceState, StorySummary
 from newsmill.pipeline import OutcomeCallback, current_state, fetch_sources, plan_fetch, utcnow
+from newsmill.publish.hexo import HexoReport, configured_posts_dir, write_hexo_posts
+from newsmill.publish.site import SiteReport, build_site
 from newsmill.store import Store, open_store
 
 
@@ -21,6 +29,17 @@ class SourceView:
     source: Source
     state: SourceState
     articles: int
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    """What `build` wrote; a publisher that is not configured reports None."""
+
+    hexo: HexoReport | None = None
+    site: SiteReport | None = None
+
+
+ArticleCallback = Callable[[Article], None]
 
 
 class Mill:
@@ -83,5 +102,67 @@ class Mill:
             for source in self.config.sources
         ]
 
-    def articles(self, *, source: str | None = None, limit: int | None = None) -> list[Article]:
-        return self.store.articles(source=source, limit=limit)
+    def articles(
+        self, *, source: str | None = None, limit: int | None = None, stock: str | None = None
+    ) -> list[Article]:
+        """Stored articles, newest first; `stock` (a code such as 688317 or 000516.SZ, or a
+        known company name) keeps those that mention it."""
+        if stock is None:
+            return self.store.articles(source=source, limit=limit)
+        return self.store.articles(source=source, limit=limit, stock=self.stock_code(stock))
+
+    def stock_code(self, text: str) -> str:
+        """`688317` → `688317.SH`; a name the store has learned → its code."""
+        code = normalise_code(text) or self.store.stock_names().get(text.strip())
+        if code is None:
+            raise ConfigError(
+                f"{text!r} is neither a stock code (688317, 000516.SZ) nor a known company name"
+            )
+        return code
+
+    def search(
+        self,
+        text: str,
+        *,
+        source: str | None = None,
+        category: Sequence[str] = (),
+        since: datetime | None = None,
+        limit: int = 20,
+    ) -> list[SearchHit]:
+        """Full-text search, Chinese included: best matches first, with snippets."""
+        query = compile_query(text)
+        return self.store.search(query, source=source, category=category, since=since, limit=limit)
+
+    def stories(self, *, since: datetime | None = None, limit: int = 20) -> list[StorySummary]:
+        """The biggest stories (articles grouped across sources), each with its lead article."""
+        return self.store.stories(since=since, limit=limit)
+
+    def enrich(self, *, everything: bool = False, progress: Callable[[int], None] | None = None) -> int:
+        """Enrich stored articles: the ones never enriched, or (`everything`) all of them again,
+        after the algorithms or the dictionaries changed. Returns how many."""
+        if everything:
+            return enrich_all(self.config, self.store, progress)
+        return enrich_missing(self.config, self.store, progress)
+
+    def reindex(self, progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the full-text search index from the stored articles."""
+        return rebuild_search_index(self.store, progress)
+
+    def build(self, *, on_article: ArticleCallback | None = None) -> BuildReport:
+        """Publish the store: the static site, and Hexo posts when `[hexo] posts_dir` is set.
+        Incremental: what did not change is not written. `on_article` is called once per
+        article each publisher handles (for a progress bar)."""
+        hexo = self._build_hexo(on_article)
+        return BuildReport(hexo=hexo, site=build_site(self.store, self.config))
+
+    def _build_hexo(self, on_article: ArticleCallback | None) -> HexoReport | None:
+        posts_dir = configured_posts_dir(self.config)
+        if posts_dir is None:
+            return None
+        return write_hexo_posts(self.store.iter_articles(), self.config.hexo, posts_dir, on_post=on_article)
+
+    def import_hexo(
+        self, folder: Path | str, *, on_post: Callable[[Path], None] | None = None
+    ) -> ImportReport:
+        """Read existing Hexo posts under `folder` into the store (see `newsmill.hexo_import`)."""
+        return import_hexo_posts(self.config, self.store, Path(folder), utcnow(), on_post=on_post)

@@ -30,6 +30,8 @@ class Source:
     enabled: bool = True
     timezone: str = "Asia/Shanghai"  # for dates the feed gives without a zone
     allow_private: bool = False  # may this source reach loopback/private addresses?
+    tag_aliases: tuple[tuple[str, str], ...] = ()  # (tag, shown instead), on top of [enrich]'s
+    tag_block: tuple[str, ...] = ()  # tags never shown for this source, on top of [enrich]'s
 
 
 class SourceStatus(StrEnum):
@@ -171,6 +173,7 @@ class Article:
     keywords: tuple[str, ...] = ()
     stocks: tuple[StockMention, ...] = ()
     story: str | None = None  # id of the story's lead article; None until enrich groups it
+    feed_tags: tuple[str, ...] = ()  # the feed's own categories; `tags` adds keywords to them
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,3 +193,60 @@ class SourceOutcome:
     entries: int = 0
     error: str | None = None
     next_fetch: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryCandidate:
+    """A stored article that story grouping may join a new article to."""
+
+    article_id: str
+    story: str  # the id of its story's lead article
+    lead_published: datetime  # when that lead was published: the earliest article leads
+    published: datetime
+    title: str
+    minhash: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Enrichment:
+    """What the enrich stage adds to one cleaned article; the store keeps it with the article
+    (and its search index rows, stock rows and story band keys) in the same transaction."""
+
+    keywords: tuple[str, ...]
+    tags: tuple[str, ...]  # the feed's own categories and the keywords, aliased, blocked
+    feed_tags: tuple[str, ...]  # the feed's own categories as the clean stage gave them
+    stocks: tuple[StockMention, ...]
+    learned: tuple[StockMention, ...]  # names the article's stock links taught us
+    index_title: str  # segmented text for the full-text index (space-joined tokens)
+    index_body: str
+    minhash: tuple[int, ...]
+    bands: tuple[int, ...]  # LSH band keys (signed 64-bit)
+    story: str  # the lead article's id (the article's own id when it starts a story)
+    merged: tuple[str, ...] = ()  # stories this article joined into `story`: relabel them
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A compiled search: the FTS5 expression, and the terms to highlight in snippets."""
+
+    text: str  # what the user typed
+    match: str  # the FTS5 MATCH expression ("" when the query has no searchable term)
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    article: Article
+    score: float  # bm25: lower is better
+    snippet: str  # a stretch of the text around the first match
+    highlights: tuple[tuple[int, int], ...] = ()  # (start, end) of each match in `snippet`
+
+
+@dataclass(frozen=True, slots=True)
+class StorySummary:
+    """A story (near-duplicate articles across sources) for `newsmill stories`."""
+
+    lead: Article
+    size: int
+    sources: tuple[str, ...]
+    latest: datetime

@@ -15,7 +15,10 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from newsmill.cli import search as searching
 from newsmill.cli.common import ConfigOption, open_mill
+from newsmill.cli.publish import register as register_publish
+from newsmill.cli.publish import run_build
 from newsmill.cli.render import (
     article_json,
     err,
@@ -26,7 +29,7 @@ from newsmill.cli.render import (
 )
 from newsmill.cli.sources import sources_app
 from newsmill.config_edit import write_starter
-from newsmill.core import Mill
+from newsmill.core import BuildReport, Mill
 from newsmill.errors import ConfigError, NewsmillError
 from newsmill.models import SourceOutcome, SourceStatus
 
@@ -39,6 +42,11 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 app.add_typer(sources_app, name="sources")
+app.command("search", epilog=searching.SEARCH_EXAMPLE)(searching.search)
+app.command("stories", epilog=searching.STORIES_EXAMPLE)(searching.stories)
+app.command("enrich", epilog=searching.ENRICH_EXAMPLE)(searching.enrich)
+app.command("reindex", epilog=searching.REINDEX_EXAMPLE)(searching.reindex)
+register_publish(app)  # build, import-hexo
 
 
 @app.callback()
@@ -67,7 +75,7 @@ def fetch(
     config: ConfigOption = None,
 ) -> None:
     """Fetch due sources (or the named ones) into the store."""
-    with open_mill(config) as mill:
+    with open_mill(config, lock=True) as mill:
         outcomes = _fetch(mill, names or ())
     raise typer.Exit(_exit_status(outcomes))
 
@@ -75,14 +83,19 @@ def fetch(
 @app.command(epilog="Example: newsmill run --config ./newsmill.toml")
 def run(config: ConfigOption = None) -> None:
     """The main job: fetch every due source, then publish (Hexo posts, site) when configured."""
-    with open_mill(config) as mill:
+    with open_mill(config, lock=True) as mill:
         outcomes = _fetch(mill, ())
+        run_build(mill)
     raise typer.Exit(_exit_status(outcomes))
 
 
 @app.command(epilog="Example: newsmill articles --source '证券时报网 要闻' --limit 5 --json")
 def articles(
     source: Annotated[str | None, typer.Option("--source", help="Only this source's articles.")] = None,
+    stock: Annotated[
+        str | None,
+        typer.Option("--stock", help="Only articles mentioning this stock: 688317, 000516.SZ or a name."),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     config: ConfigOption = None,
@@ -91,7 +104,7 @@ def articles(
     with open_mill(config) as mill:
         if source is not None:
             mill.config.source(source)
-        found = mill.articles(source=source, limit=limit)
+        found = mill.articles(source=source, limit=limit, stock=stock)
         timezone = mill.config.site.timezone
     if as_json:
         for article in found:
@@ -114,13 +127,16 @@ def demo(
     if not config_path.exists():
         shutil.copytree(_examples_dir(), directory, dirs_exist_ok=True)
         err.print(f"copied the example sources into {directory}/")
-    with Mill.open(config_path) as mill:
+    with open_mill(config_path, lock=True) as mill:
         outcomes = _fetch(mill, ())
-        _print_demo_summary(mill)
+        _print_demo_summary(mill, run_build(mill))
     raise typer.Exit(_exit_status(outcomes))
 
 
 def _fetch(mill: Mill, names: Sequence[str]) -> list[SourceOutcome]:
+    if not mill.config.sources:
+        hint = "no sources configured (add one with `newsmill sources add URL`)"
+        raise ConfigError(hint, path=str(mill.config.path))
     due = mill.due_sources(names)
     if not due:
         err.print("no source is due; name sources to fetch them now")
@@ -133,10 +149,16 @@ def _fetch(mill: Mill, names: Sequence[str]) -> list[SourceOutcome]:
     return outcomes
 
 
-def _print_demo_summary(mill: Mill) -> None:
+def _print_demo_summary(mill: Mill, built: BuildReport) -> None:
+    """What the demo made and where: the store, each source's articles, the Hexo posts."""
     err.print(f"store: {mill.store.url} ({mill.store.count_articles()} articles)")
     for view in mill.sources():
         err.print(f"  {'/'.join(view.source.categories)}  {view.source.name}: {view.articles} articles")
+    if built.hexo is not None:
+        posts = sorted(built.hexo.posts_dir.rglob("*.md"))
+        err.print(f"hexo posts: {len(posts)} in {built.hexo.posts_dir}, e.g.")
+        for post in posts[:3]:
+            err.print(f"  {post.relative_to(built.hexo.posts_dir)}")
     err.print(f"try: newsmill articles --config {mill.config.path} --limit 5")
 
 

@@ -86,6 +86,8 @@ def article_json(article: Article) -> str:
         "thumbnail": article.thumbnail,
         "summary": article.summary,
         "story": article.story,
+        "keywords": list(article.keywords),
+        "stocks": [{"code": stock.code, "name": stock.name} for stock in article.stocks],
         "first_seen": article.first_seen.isoformat(),
     }
     return json.dumps(record, ensure_ascii=False)

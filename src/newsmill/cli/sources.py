@@ -17,6 +17,7 @@ from newsmill.cli.render import err, local_time, out
 from newsmill.config import CONFIG_NAME, load_config
 from newsmill.config_edit import add_sources, remove_source
 from newsmill.errors import ConfigError
+from newsmill.legacy import is_legacy_config, read_legacy_config
 from newsmill.opml import read_opml, write_opml
 
 sources_app = typer.Typer(help="Manage sources: list, add, remove, import, export.", no_args_is_help=True)
@@ -119,16 +120,28 @@ def remove(
     err.print(f"removed {name!r} from {path}")
 
 
-@sources_app.command("import", epilog="Example: newsmill sources import miniflux-export.opml")
+@sources_app.command(
+    "import",
+    epilog="Example: newsmill sources import miniflux-export.opml (or the old script's user_config.yml)",
+)
 def import_sources(
-    file: Annotated[Path, typer.Argument(help="An OPML file (Miniflux, FreshRSS, Feedly…).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="An OPML file (Miniflux, FreshRSS, Feedly…) or the old script's user_config.yml."
+        ),
+    ],
     config: ConfigOption = None,
 ) -> None:
-    """Import sources from OPML; nested folders become category paths."""
+    """Import sources from OPML (nested folders become category paths) or from the old script's
+    user_config.yml (its `diy:` list: category, source_parent, source_child make the path)."""
     try:
         data = file.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror or exc}", path=str(file)) from exc
+    if is_legacy_config(file, data):
+        _import_legacy(file, data, _config_path(config))
+        return
     feeds = read_opml(data, path=str(file))
     path = _config_path(config)
     existing = {source.name for source in load_config(path).sources} if path.exists() else set()
@@ -139,6 +152,18 @@ def import_sources(
         entries.append({"name": entry_name, "url": feed.url, "categories": list(feed.categories)})
     added, skipped = add_sources(path, entries)
     err.print(f"imported {len(added)} sources into {path}; {len(skipped)} already there")
+
+
+def _import_legacy(file: Path, data: bytes, path: Path) -> None:
+    entries = [
+        {"name": s.name, "route": s.route, "url": s.url, "categories": list(s.categories), "author": s.author}
+        for s in read_legacy_config(data, path=str(file))
+    ]
+    added, skipped = add_sources(path, entries)
+    err.print(
+        f"imported {len(added)} sources from the old script's {file.name} into {path}; "
+        f"{len(skipped)} already there"
+    )
 
 
 @sources_app.command("export", epilog="Example: newsmill sources export -o newsmill.opml")

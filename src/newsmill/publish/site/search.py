@@ -1,0 +1,191 @@
+"""The client-side search index: character bigrams, sharded posting lists, fetched on demand.
+
+The archive is cut into segments of `SEGMENT_DOCS` articles, oldest first, so new articles
+only change the newest segment. Each segment has `SHARDS` posting files
+(`search/s3/17.json`: bigram → delta-encoded local document numbers) and document chunks
+(`search/s3/d0.json`: path, title, time, source, summary). `search.js` fetches the shards of
+a query's bigrams and intersects them: every word of a query must match (AND), and a word of
+two characters or more is found wherever it occurs as a substring, for a page holding the
+word holds all of its bigrams. `query_index` does in Python what the script does, for tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import operator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsmill.publish.site.cards import Card
+
+SEGMENT_DOCS = 4096
+SHARDS = 256
+CHUNK = 500
+FORMAT = "1"
+
+
+# Full-width ASCII (Ａ, １, ＃) and the ideographic space become their plain forms, as in search.js.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def normalize(text: str) -> str:
+    """What the index and the script both do to text: full-width letters half-width, lower case.
+
+    (Not all of NFKC: that costs twice as much and changes nothing in a Chinese news text
+    that a reader would type differently.)"""
+    return text.translate(_HALF_WIDTH).lower()
+
+
+def bigrams(text: str) -> set[str]:
+    grams: set[str] = set()
+    for word in normalize(text).split():
+        grams.update(map(operator.add, word, word[1:]))
+    return grams
+
+
+def shard_of(gram: str, shards: int = SHARDS) -> int:
+    """The same hash as `shardOf` in search.js (31-multiplier over code points, 32 bits)."""
+    value = 0
+    for char in gram:
+        value = (value * 31 + ord(char)) & 0xFFFFFFFF
+    return value % shards
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    segment: int
+    local: int
+
+
+def place(stream_index: int, total: int) -> Placement:
+    """Where the `stream_index`-th newest of `total` articles sits: rank 0 is the oldest."""
+    rank = total - 1 - stream_index
+    return Placement(rank // SEGMENT_DOCS, rank % SEGMENT_DOCS)
+
+
+def segment_keys(cards: list[Card]) -> list[str]:
+    """One key per segment, oldest first: it changes when any of its articles does."""
+    total = len(cards)
+    digests = [
+        hashlib.blake2b(f"{FORMAT}|{SHARDS}|{CHUNK}".encode(), digest_size=12) for _ in _segments(total)
+    ]
+    for rank in range(total):
+        card = cards[total - 1 - rank]
+        digests[rank // SEGMENT_DOCS].update(f"{card.full}|{card.path}\n".encode())
+    return [digest.hexdigest() for digest in digests]
+
+
+def _segments(total: int) -> range:
+    return range((total + SEGMENT_DOCS - 1) // SEGMENT_DOCS)
+
+
+@dataclass
+class SegmentBuilder:
+    """Collects one segment's articles; they arrive newest first (local numbers falling)."""
+
+    number: int
+    key: str
+    size: int
+    texts: list[tuple[int, str]] = field(default_factory=list)
+    docs: list[list[str] | None] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.docs = [None] * self.size
+
+    def add(self, local: int, card: Card, text: str) -> None:
+        self.texts.append((local, card.title + "\n" + text))
+        self.docs[local] = [card.path, card.title, card.time, card.source, card.summary]
+
+    def job(self) -> SegmentJob:
+        return SegmentJob(self.number, self.size, self.texts, self.docs)
+
+    def paths(self) -> list[str]:
+        folder = f"search/s{self.number}/"
+        chunks = (self.size + CHUNK - 1) // CHUNK
+        return [f"{folder}{i}.json" for i in range(SHARDS)] + [f"{folder}d{i}.json" for i in range(chunks)]
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentJob:
+    """A complete segment to index: plain data, so another process can do it."""
+
+    number: int
+    size: int
+    texts: list[tuple[int, str]]  # (local number, title and text), local numbers falling
+    docs: list[list[str] | None]
+
+
+def segment_files(job: SegmentJob) -> list[tuple[str, bytes]]:
+    """The posting shards and document chunks of one segment."""
+    postings: dict[str, list[int]] = {}
+    for local, text in job.texts:
+        for gram in bigrams(text):
+            found = postings.get(gram)
+            if found is None:
+                postings[gram] = [local]
+            else:
+                found.append(local)
+    folder = f"search/s{job.number}/"
+    shards: list[dict[str, list[int]]] = [{} for _ in range(SHARDS)]
+    for gram in sorted(postings):
+        numbers = postings[gram]
+        numbers.sort()
+        shards[shard_of(gram)][gram] = _deltas(numbers)
+    files = [(f"{folder}{index}.json", _dump(shard)) for index, shard in enumerate(shards)]
+    for start in range(0, job.size, CHUNK):
+        files.append((f"{folder}d{start // CHUNK}.json", _dump(job.docs[start : start + CHUNK])))
+    return files
+
+
+def segment_size(segment: int, total: int) -> int:
+    return min(SEGMENT_DOCS, total - segment * SEGMENT_DOCS)
+
+
+def meta_json(keys: list[str], total: int) -> bytes:
+    segments = [{"id": i, "docs": segment_size(i, total), "key": key[:10]} for i, key in enumerate(keys)]
+    return _dump({"version": FORMAT, "shards": SHARDS, "chunk": CHUNK, "segments": segments})
+
+
+def _deltas(numbers: list[int]) -> list[int]:
+    last = 0
+    out = []
+    for number in numbers:
+        out.append(number - last)
+        last = number
+    return out
+
+
+def _dump(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def query_index(site: Path, query: str) -> list[str]:
+    """The paths of the articles a query finds, newest first, as search.js finds them."""
+    meta = json.loads((site / "search" / "meta.json").read_text(encoding="utf-8"))
+    words = [word for word in normalize(query).split() if len(word) >= 2]
+    grams = sorted({gram for word in words for gram in bigrams(word)})
+    if not grams:
+        return []
+    found: list[str] = []
+    for segment in reversed(meta["segments"]):
+        folder = site / "search" / f"s{segment['id']}"
+        hits: set[int] | None = None
+        for gram in grams:
+            shard = json.loads(
+                (folder / f"{shard_of(gram, meta['shards'])}.json").read_text(encoding="utf-8")
+            )
+            numbers = set(_undelta(shard.get(gram, [])))
+            hits = numbers if hits is None else hits & numbers
+        for local in sorted(hits or (), reverse=True):
+            chunk = json.loads((folder / f"d{local // meta['chunk']}.json").read_text(encoding="utf-8"))
+            found.append(chunk[local % meta["chunk"]][0])
+    return found
+
+
+def _undelta(deltas: list[int]) -> list[int]:
+    out, last = [], 0
+    for delta in deltas:
+        last += delta
+        out.append(last)
+    return out

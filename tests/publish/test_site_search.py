@@ -1,0 +1,110 @@
+"""Site search: Chinese words found in the right articles, AND across words, recall of a substring scan."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from site_helpers import ExampleSite, ListSource, example_site, generated_articles, site_config
+
+from newsmill.models import Article
+from newsmill.publish.site import build_site, query_index
+from newsmill.publish.site.search import normalize
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> ExampleSite:
+    example = example_site(tmp_path_factory.mktemp("search"))
+    build_site(ListSource(example.articles), example.config)
+    return example
+
+
+def scan(articles: list[Article], query: str) -> set[str]:
+    """What a substring scan finds: every word of the query in the title or the text."""
+    words = normalize(query).split()
+    found = set()
+    for article in articles:
+        text = normalize(article.title + "\n" + (article.content_text or article.summary))
+        if all(word in text for word in words):
+            found.add(article.id[:10])
+    return found
+
+
+def ids(paths: list[str]) -> set[str]:
+    return {path.rstrip("/").rsplit("/", 1)[-1] for path in paths}
+
+
+def test_a_chinese_word_finds_the_seed_article(example: ExampleSite) -> None:
+    seed = next(a for a in example.articles if "基因" in a.title)
+    for query in ["基因", "生物医药", "之江生物", "张江细胞和基因产业园"]:
+        found = query_index(example.site, query)
+        assert found and seed.id[:10] in ids(found), query
+        assert found[0].startswith("2021/10/12/")
+
+
+def test_every_word_must_match(example: ExampleSite) -> None:
+    assert query_index(example.site, "证券 火星殖民") == []
+    both = ids(query_index(example.site, "基因 王凯荣"))
+    assert both == scan(example.articles, "基因 王凯荣") and both
+
+
+def test_case_and_full_width_letters_do_not_matter(example: ExampleSite) -> None:
+    assert (
+        ids(query_index(example.site, "ＲＵＳＴ"))
+        == ids(query_index(example.site, "rust"))
+        == scan(example.articles, "Rust")
+    )
+    assert scan(example.articles, "Rust")
+
+
+def test_results_are_newest_first(example: ExampleSite) -> None:
+    found = query_index(example.site, "开源")
+    order = [a.id[:10] for a in example.articles]
+    assert [order.index(i) for i in (p.rstrip("/").rsplit("/", 1)[-1] for p in found)] == sorted(
+        order.index(i) for i in ids(found)
+    )
+
+
+def sample_queries(articles: list[Article], count: int, seed: int = 3) -> list[str]:
+    """Random substrings (2 to 6 characters) of the articles, and pairs of them."""
+    rng = random.Random(seed)
+    queries = []
+    for _ in range(count):
+        text = normalize(rng.choice(articles).content_text).replace(" ", "")
+        if len(text) < 8:
+            continue
+        length = rng.randint(2, 6)
+        start = rng.randrange(len(text) - length)
+        queries.append(text[start : start + length])
+    return queries + [f"{a} {b}" for a, b in zip(queries[::2], queries[1::2], strict=False)]
+
+
+def test_recall_equals_a_substring_scan_on_the_examples(example: ExampleSite) -> None:
+    for query in sample_queries(example.articles, 120):
+        if any(word.isspace() or len(word) < 2 for word in query.split()):
+            continue
+        expected = scan(example.articles, query)
+        assert expected <= ids(query_index(example.site, query)), query
+
+
+def test_recall_equals_a_substring_scan_across_several_segments(tmp_path: Path, monkeypatch) -> None:
+    from newsmill.publish.site import search
+
+    monkeypatch.setattr(search, "SEGMENT_DOCS", 64)
+    articles = generated_articles(300, chars=300)
+    build_site(ListSource(articles), site_config(tmp_path))
+    assert len(list((tmp_path / "site" / "search").glob("s*"))) == 5
+    for query in [
+        "新能源汽车",
+        "之江生物",
+        "证券 第12号",
+        "生物医药",
+        "火星殖民 光伏",
+        *sample_queries(articles, 40),
+    ]:
+        if any(len(word) < 2 for word in query.split()):
+            continue
+        expected = scan(articles, query)
+        found = ids(query_index(tmp_path / "site", query))
+        assert expected <= found, query  # (a text made of 12 phrases gives bigrams many false positives)
