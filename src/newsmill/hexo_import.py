@@ -1,22 +1,32 @@
 """`newsmill import-hexo`: existing Hexo posts into the store, through the same clean stage as
 fetched entries (so a post's inline styles and scripts are sanitized like a feed's).
 
-A post has no link or guid, so its id comes from its source, title and date (DESIGN.md's
-identity rule): importing the same folder twice updates, never duplicates. Its source is the
-configured source with the same category path, else a name made from the path the way
-`sources import user_config.yml` names the old script's sources.
+A post's id follows DESIGN.md's identity rule like a fetched entry's, so that a later fetch of
+the same item updates the imported article in place instead of adding a second one. A post
+that kept its original link (a `link`/`url`/`original`/`source_url` front matter key, or a
+"原文链接" link in the body; see `publish.hexo.reader`) is keyed like a feed item with that
+link: by the canonical URL (an item without a guid), or by the link as guid for a source served
+by `[rsshub] base_url` (RSSHub gives every item its link as guid), or by whichever of the two
+an article already stored has. A post without a link (the seed, the old script's posts) is
+keyed by its title and date. Importing the same folder twice updates, never duplicates. Its
+source is the configured source with the same category path, else a name made from the path
+the way `sources import user_config.yml` names the old script's sources.
+
+A post with no valid date (`date: Invalid Date`) is imported with the time of its first import
+as its date, and named in the report's `undated`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from newsmill.clean import clean_entry
 from newsmill.config import Config
+from newsmill.ids import article_id
 from newsmill.legacy import legacy_source_name
 from newsmill.models import ArticleDraft, EntryData, SaveCounts, Source, SourceState
 from newsmill.pipeline import current_state
@@ -40,6 +50,7 @@ class ImportReport:
     counts: SaveCounts
     problems: tuple[PostProblem, ...] = ()
     adopted: int = 0  # posts in `[hexo] posts_dir` that the next build rewrites in place
+    undated: tuple[PostProblem, ...] = ()  # imported, but dated with the time of the import
 
     @property
     def imported(self) -> int:
@@ -53,6 +64,12 @@ class _Batch:
     size: int = 0
 
 
+@dataclass(slots=True)
+class _Notes:
+    problems: list[PostProblem] = field(default_factory=list)
+    undated: list[PostProblem] = field(default_factory=list)
+
+
 def import_hexo_posts(
     config: Config,
     store: Store,
@@ -63,15 +80,15 @@ def import_hexo_posts(
 ) -> ImportReport:
     """Read every post under `folder` into `store`; unreadable posts are reported, not fatal."""
     timezone = ZoneInfo(config.site.timezone)
-    problems: list[PostProblem] = []
+    notes = _Notes()
     counts = SaveCounts()
     batch = _Batch()
     files: dict[str, Path] = {}
     for found in read_hexo_posts(folder, timezone=timezone):
         if isinstance(found, PostProblem):
-            problems.append(found)
+            notes.problems.append(found)
         else:
-            _add(batch, config, found, problems)
+            _add(batch, config, store, found, notes)
         if on_post is not None:
             on_post(found.path)
         if batch.size >= BATCH:
@@ -80,7 +97,8 @@ def import_hexo_posts(
             batch = _Batch()
     counts = _plus(counts, _save(store, config, batch, now))
     files.update(batch.files)
-    return ImportReport(folder, counts, tuple(problems), _adopt(config, folder, files))
+    adopted = _adopt(config, folder, files)
+    return ImportReport(folder, counts, tuple(notes.problems), adopted, tuple(notes.undated))
 
 
 def post_source(config: Config, post: HexoPost) -> Source:
@@ -94,6 +112,7 @@ def post_source(config: Config, post: HexoPost) -> Source:
 
 def post_entry(post: HexoPost) -> EntryData:
     return EntryData(
+        link=post.link,
         title=post.title,
         author=post.author,
         published=post.published,
@@ -103,15 +122,48 @@ def post_entry(post: HexoPost) -> EntryData:
     )
 
 
-def _add(batch: _Batch, config: Config, post: HexoPost, problems: list[PostProblem]) -> None:
+def undated_reason(post: HexoPost) -> str:
+    """`no valid date (date: Invalid Date): dated with the time it was first imported`."""
+    written = f"date: {post.date_text}" if post.date_text else "no date in the front matter"
+    return f"no valid date ({written}): dated with the time it was first imported"
+
+
+def _add(batch: _Batch, config: Config, store: Store, post: HexoPost, notes: _Notes) -> None:
     source = post_source(config, post)
     draft = clean_entry(post_entry(post), source=source)
     if draft is None:
-        problems.append(PostProblem(post.path, "nothing left after cleaning: no title, no text"))
+        notes.problems.append(PostProblem(post.path, "nothing left after cleaning: no title, no text"))
         return
+    if post.published is None:
+        notes.undated.append(PostProblem(post.path, undated_reason(post)))
+    draft = _keyed_as_fetched(draft, post, source, config, store)
     batch.drafts.setdefault(source, []).append(draft)
     batch.files[draft.id] = post.path
     batch.size += 1
+
+
+def _keyed_as_fetched(
+    draft: ArticleDraft, post: HexoPost, source: Source, config: Config, store: Store
+) -> ArticleDraft:
+    """The draft of a post that kept its link, keyed the way a fetch of its item is keyed.
+
+    A feed item without a guid is keyed by its canonical URL (the draft's id as cleaned); one
+    with a guid by the guid, which for RSSHub's feeds is always the item's link. So: the id an
+    article already stored under either key has (a fetch came first), else the guid key for a
+    source served by `[rsshub] base_url`, else the URL key."""
+    if post.link is None:
+        return draft
+    link = post.link.strip()
+    by_guid = article_id(source.name, guid=link, url=None, title=None, published=None)
+    if store.article(draft.id) is not None:
+        return draft
+    if store.article(by_guid) is not None or _from_rsshub(source, config):
+        return replace(draft, id=by_guid, guid=link)
+    return draft
+
+
+def _from_rsshub(source: Source, config: Config) -> bool:
+    return source.url.startswith(config.rsshub.base_url.rstrip("/") + "/")
 
 
 def _save(store: Store, config: Config, batch: _Batch, now: datetime) -> SaveCounts:

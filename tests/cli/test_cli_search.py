@@ -73,6 +73,20 @@ def test_search_prints_ranked_results_with_highlighted_snippets(config: Path, ca
     assert main(["search", "基因", "--since", "yesterday-ish", "--config", str(config)]) == 2
 
 
+def test_search_json_carries_the_whole_article_record_plus_the_hit_fields(config: Path, capsys) -> None:
+    capsys.readouterr()
+    assert main(["articles", "--json", "--limit", "1000", "--config", str(config)]) == 0
+    articles = {record["id"]: record for record in json_lines(capsys.readouterr().out)}
+    assert main(["search", "基因", "--json", "--config", str(config)]) == 0
+    hits = json_lines(capsys.readouterr().out)
+    assert hits
+    for hit in hits:
+        own = {key: hit.pop(key) for key in ("score", "snippet", "highlights")}
+        assert hit == articles[hit["id"]]  # every article field, the same values
+        assert isinstance(own["score"], float) and own["snippet"] and own["highlights"]
+    assert {"categories", "author", "thumbnail", "summary", "tags", "stocks", "story"} <= hits[0].keys()
+
+
 def test_enrich_all_twice_changes_nothing_and_reindex_keeps_search_working(config: Path, capsys) -> None:
     capsys.readouterr()
     listing = ["articles", "--json", "--limit", "100", "--config", str(config)]

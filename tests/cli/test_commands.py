@@ -143,8 +143,8 @@ def test_sources_list_into_a_pipe_is_tab_separated_and_cuts_nothing(tmp_path: Pa
     missing = tmp_path / "feeds" / "一个名字很长很长的本地文件源-不存在的文件-用来产生很长的错误消息.xml"
     config = tmp_path / "newsmill.toml"
     config.write_text(
-        "[store]\nurl = \"sqlite:///news.db\"\n"
-        f"[[sources]]\nname = \"证券时报网 要闻 很长的名字\"\nurl = \"{missing.as_uri()}\"\n"
+        '[store]\nurl = "sqlite:///news.db"\n'
+        f'[[sources]]\nname = "证券时报网 要闻 很长的名字"\nurl = "{missing.as_uri()}"\n'
         'categories = ["金融", "证券时报网", "要闻"]\n',
         encoding="utf-8",
     )
@@ -152,7 +152,21 @@ def test_sources_list_into_a_pipe_is_tab_separated_and_cuts_nothing(tmp_path: Pa
     capsys.readouterr()
     assert main(["sources", "list", "--config", str(config)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split("\t") == ["name", "categories", "status", "articles", "errors", "next fetch", "last error"]
+    assert lines[0].split("\t") == [
+        "name",
+        "categories",
+        "status",
+        "articles",
+        "errors",
+        "next fetch",
+        "last error",
+    ]
     name, categories, status, articles, errors, _next, error = lines[1].split("\t")
-    assert (name, categories, status, articles, errors) == ("证券时报网 要闻 很长的名字", "金融/证券时报网/要闻", "error", "0", "1")
+    assert (name, categories, status, articles, errors) == (
+        "证券时报网 要闻 很长的名字",
+        "金融/证券时报网/要闻",
+        "error",
+        "0",
+        "1",
+    )
     assert missing.name in error and "…" not in error

@@ -4,7 +4,9 @@ categories, author, date and text; bad posts are named; the posts folder itself 
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,8 +15,10 @@ from hexo_helpers import DATA
 from newsmill.clean import html_to_text
 from newsmill.cli import main
 from newsmill.core import Mill
+from newsmill.models import Article
 from newsmill.publish.hexo import HexoPost, read_hexo_posts
 from newsmill.publish.hexo.files import MANIFEST_NAME
+from support.feedserver import FeedServer, Reply
 
 POSTS = DATA / "posts"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -122,6 +126,109 @@ def test_importing_the_posts_folder_itself_takes_its_posts_over_in_place(tmp_pat
         encoding="utf-8"
     )
     assert "style=" not in seed  # rewritten in newsmill's (sanitized) form
+
+
+FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>证券时报网 要闻</title><link>https://www.stcn.com/</link>
+<item>
+  <title>发布两大基因产业园 上海加码布局生物医药前沿产业</title>
+  <link>https://www.stcn.com/article/detail/411.html?utm_source=rss&amp;utm_medium=feed</link>{guid}
+  <pubDate>Tue, 12 Oct 2021 13:33:00 GMT</pubDate>
+  <description><![CDATA[<p>证券时报记者 张淑贤</p><p>张江细胞和基因产业园正式发布。</p>]]></description>
+</item>
+</channel></rss>
+"""
+# RSSHub gives every item a guid: its link, as it is.
+RSSHUB_GUID = '\n  <guid isPermaLink="false">https://www.stcn.com/article/detail/411.html</guid>'
+POST_WITH_LINK = """---
+title: '发布两大基因产业园 上海加码布局生物医药前沿产业'
+categories:
+ - 金融
+ - 证券时报网
+ - 要闻
+author: 证券时报网
+date: {date}
+link: https://www.stcn.com/article/detail/411.html
+---
+
+<div>
+<p>证券时报记者 张淑贤</p>
+</div>
+"""
+CATEGORIES = 'categories = ["金融", "证券时报网", "要闻"]\n'
+FILE_SOURCE = f'\n[[sources]]\nname = "证券时报网 要闻"\nurl = "feeds/stcn/yw"\n{CATEGORIES}'
+RSSHUB_SOURCE = f'\n[[sources]]\nname = "证券时报网 要闻"\nroute = "/stcn/yw"\n{CATEGORIES}'
+
+
+def _feed_and_post(tmp_path: Path, *, guid: str = "", date: str = "Tue, 12 Oct 2021 13:33:00 GMT") -> Path:
+    """The feed at `feeds/stcn/yw` (a local file, or RSSHub's route when it is the base URL),
+    and an old post of its item, with the item's link, in `old-posts/`."""
+    (tmp_path / "feeds/stcn").mkdir(parents=True)
+    (tmp_path / "feeds/stcn/yw").write_text(FEED.format(guid=guid), encoding="utf-8")
+    posts = tmp_path / "old-posts"
+    posts.mkdir()
+    (posts / "基因产业园.md").write_text(POST_WITH_LINK.format(date=date), encoding="utf-8")
+    return posts
+
+
+def _only_article(config: Path) -> Article:
+    with Mill.open(config) as mill:
+        (article,) = mill.articles()
+    return article
+
+
+@pytest.mark.parametrize("date", ["Tue, 12 Oct 2021 13:33:00 GMT", "Invalid Date"])
+def test_a_post_that_kept_its_link_is_updated_in_place_by_a_later_fetch_of_the_same_item(
+    tmp_path: Path, date: str, capsys
+) -> None:
+    posts = _feed_and_post(tmp_path, date=date)  # the feed's item has no guid: keyed by its URL
+    config = _config(tmp_path, sources=FILE_SOURCE)
+    _import_then_fetch_updates_one_article(posts, config, capsys)
+
+
+def test_a_post_from_an_rsshub_route_is_keyed_like_rsshub_items_by_their_link(tmp_path: Path, capsys) -> None:
+    posts = _feed_and_post(tmp_path, guid=RSSHUB_GUID)
+    with FeedServer() as rsshub:
+        rsshub.route("/stcn/yw", Reply(body=FEED.format(guid=RSSHUB_GUID).encode()))
+        settings = f'\n[fetch]\nallow_private = true\n[rsshub]\nbase_url = "{rsshub.url("")}"\n'
+        config = _config(tmp_path, sources=settings + RSSHUB_SOURCE)
+        _import_then_fetch_updates_one_article(posts, config, capsys)
+
+
+def _import_then_fetch_updates_one_article(posts: Path, config: Path, capsys: Any) -> None:
+    assert main(["import-hexo", str(posts), "--config", str(config)]) == 0
+    imported = _only_article(config)
+    assert imported.url == "https://www.stcn.com/article/detail/411.html"
+    capsys.readouterr()
+    assert main(["fetch", "--config", str(config)]) == 0
+    assert "0 new, 1 updated" in capsys.readouterr().err
+    fetched = _only_article(config)
+    assert fetched.id == imported.id and fetched.source == "证券时报网 要闻"
+    assert fetched.url == "https://www.stcn.com/article/detail/411.html"
+    assert fetched.published == datetime(2021, 10, 12, 13, 33, tzinfo=UTC)  # the feed's date wins
+    assert fetched.first_seen == imported.first_seen
+
+
+def test_a_post_of_an_item_fetched_before_updates_that_article(tmp_path: Path, capsys) -> None:
+    posts = _feed_and_post(tmp_path, guid=RSSHUB_GUID)
+    config = _config(tmp_path, sources=FILE_SOURCE)
+    assert main(["fetch", "--config", str(config)]) == 0
+    fetched = _only_article(config)
+    capsys.readouterr()
+    assert main(["import-hexo", str(posts), "--config", str(config)]) == 0
+    assert "0 new, 1 updated" in capsys.readouterr().err
+    assert _only_article(config).id == fetched.id
+
+
+def test_posts_with_no_valid_date_are_imported_and_named_in_the_report(tmp_path: Path) -> None:
+    with Mill.open(_config(tmp_path)) as mill:
+        report = mill.import_hexo(POSTS)
+        undated = [article for article in mill.articles() if article.title.startswith("财联社10月14日电")]
+    assert report.imported == 5 and not report.problems
+    assert [(note.path.name, note.reason) for note in report.undated] == [
+        ("盘中宝.md", "no valid date (date: Invalid Date): dated with the time it was first imported")
+    ]
+    assert undated and undated[0].published == undated[0].first_seen  # the time of the import
 
 
 def test_import_of_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:

@@ -84,6 +84,8 @@ def test_the_date_is_rfc_2822_in_gmt_whatever_zone_it_came_in() -> None:
         " 空格 ",
         "@财联社",
         "yes",
+        "=",
+        "<<",
     ],
 )
 def test_an_author_yaml_would_misread_is_quoted(author: str) -> None:

@@ -127,3 +127,35 @@ def test_hidden_files_and_drafts_are_skipped_as_hexo_skips_them(tmp_path: Path) 
     (tmp_path / "_posts").mkdir()
     (tmp_path / "_posts" / "post.md").write_text("---\ntitle: x\n---\nbody", encoding="utf-8")
     assert [item.path.name for item in read_hexo_posts(tmp_path, timezone=SHANGHAI)] == ["post.md"]
+
+
+def _with(front: str, body: str = "<p>正文</p>") -> str:
+    return (
+        f"---\ntitle: '标题'\n{front}date: Tue, 12 Oct 2021 13:33:00 GMT\n---\n\n<div>   \n{body}\n</div>\n"
+    )
+
+
+@pytest.mark.parametrize("key", ["link", "url", "original", "source_url", "original_url"])
+def test_the_original_link_is_read_from_the_front_matter(key: str) -> None:
+    post = _parse(_with(f"{key}: https://www.stcn.com/article/detail/411.html?utm_source=rss\n"))
+    assert post.link == "https://www.stcn.com/article/detail/411.html?utm_source=rss"
+
+
+def test_the_original_link_is_read_from_a_labelled_link_at_the_end_of_the_body() -> None:
+    body = (
+        '<p>正文提到<a href="http://info.stcn.com/dc/stock/?stockcode=SZ000516">国际医学</a>。</p>'
+        '<p>原文链接：<a href="https://www.stcn.com/article/detail/411.html?a=1&amp;b=2">点此</a></p>'
+    )
+    assert _parse(_with("", body)).link == "https://www.stcn.com/article/detail/411.html?a=1&b=2"
+    anchor = '<p><a href="https://www.stcn.com/article/detail/412.html">阅读原文</a></p>'
+    assert _parse(_with("", anchor)).link == "https://www.stcn.com/article/detail/412.html"
+
+
+def test_a_post_without_an_original_link_has_none_and_links_in_its_text_are_not_taken_for_one() -> None:
+    assert read_hexo_post(SEED, timezone=SHANGHAI).link is None  # the seed's links are stock pages
+    assert _parse(_with("permalink: https://news.example.com/p/1/\nlink: /relative/\n")).link is None
+
+
+def test_the_date_as_written_is_kept_for_messages_about_it() -> None:
+    post = _read("金融/财联社/电报/盘中宝.md")
+    assert post.published is None and post.date_text == "Invalid Date"

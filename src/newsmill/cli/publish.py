@@ -107,6 +107,8 @@ def print_build_report(report: BuildReport) -> None:
 def print_import_report(report: ImportReport) -> None:
     for problem in report.problems:
         err.print(f"[red]✗[/] {escape(str(problem.path))}: {escape(problem.reason)}")
+    for note in report.undated:
+        err.print(f"[yellow]![/] {escape(str(note.path))}: {escape(note.reason)}")
     counts = report.counts
     err.print(
         f"{report.imported} posts imported from {escape(str(report.folder))}: {counts.new} new, "

@@ -72,8 +72,11 @@ def fetch_progress(total: int, timezone: str) -> Iterator[FetchProgress]:
         yield tracker
 
 
-def article_json(article: Article) -> str:
-    record: dict[str, Any] = {
+def article_record(article: Article) -> dict[str, Any]:
+    """The JSON fields of a stored article, one record shared by `articles --json` and
+    `search --json` (which adds the hit's own fields): `id, source, title, url, published,
+    updated, categories, tags, author, thumbnail, summary, story, keywords, stocks, first_seen`."""
+    return {
         "id": article.id,
         "source": article.source,
         "title": article.title,
@@ -90,7 +93,10 @@ def article_json(article: Article) -> str:
         "stocks": [{"code": stock.code, "name": stock.name} for stock in article.stocks],
         "first_seen": article.first_seen.isoformat(),
     }
-    return json.dumps(record, ensure_ascii=False)
+
+
+def article_json(article: Article) -> str:
+    return json.dumps(article_record(article), ensure_ascii=False)
 
 
 def print_json_line(line: str) -> None:

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from newsmill.cli.common import ConfigOption, open_mill
-from newsmill.cli.render import err, local_time, out, print_json_line
+from newsmill.cli.render import article_record, err, local_time, out, print_json_line
 from newsmill.errors import ConfigError
 from newsmill.models import SearchHit, StorySummary
 
@@ -138,18 +138,13 @@ def highlighted(hit: SearchHit) -> str:
 
 
 def hit_json(hit: SearchHit) -> str:
-    article = hit.article
-    record: dict[str, Any] = {
-        "id": article.id,
-        "source": article.source,
-        "title": article.title,
-        "url": article.url,
-        "published": article.published.isoformat(),
-        "score": round(hit.score, 4),
-        "snippet": hit.snippet,
-        "highlights": [list(span) for span in hit.highlights],
-        "story": article.story,
-    }
+    """The article's whole record (as `articles --json` prints it), then the hit's own fields."""
+    record = article_record(hit.article)
+    record.update(
+        score=round(hit.score, 4),
+        snippet=hit.snippet,
+        highlights=[list(span) for span in hit.highlights],
+    )
     return json.dumps(record, ensure_ascii=False)
 
 

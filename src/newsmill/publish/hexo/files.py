@@ -11,13 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsmill.errors import PublishError
+from newsmill.publish.tempfiles import sweep_temp_files
 
 MANIFEST_NAME = ".newsmill-manifest.json"
 MANIFEST_VERSION = 1
+# What `temporary_path` names: `.<post>.md.<pid>.tmp`, and `..newsmill-manifest.json.<pid>.tmp`.
+TEMP_NAME = re.compile(r"\A\.(?:.+\.md|\.newsmill-manifest\.json)\.(?P<pid>[0-9]{1,10})\.tmp\Z", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +93,7 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
 
     Posts are not fsynced (`durable=False`): that doubled a 10,000-post first build, and a post
     lost to a power cut is rewritten by the next build (see `file_sha1`). The manifest is."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = temporary_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # 0o666 less the umask, like any file a program writes (mkstemp would make it 0o600).
@@ -103,6 +107,18 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
     except OSError as exc:
         temporary.unlink(missing_ok=True)
         raise PublishError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def temporary_path(path: Path) -> Path:
+    """The hidden file `write_atomically` writes before renaming it over `path` (Hexo skips
+    dot files, so `hexo generate` running meanwhile never reads one as a post)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def sweep_leftovers(posts_dir: Path) -> int:
+    """Remove the temporary files that a killed run left in `posts_dir`: of this module's
+    naming only, and only those whose PID is no live process. Returns how many."""
+    return len(sweep_temp_files(posts_dir, TEMP_NAME))
 
 
 def remove_post(posts_dir: Path, relative: str) -> None:

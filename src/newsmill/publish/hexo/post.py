@@ -27,9 +27,10 @@ BODY_CLOSE = "\n\n                  \n</div>\n            "
 
 # Characters that make a YAML plain scalar mean something else when they start it.
 _YAML_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-# Plain scalars that YAML 1.1 or 1.2 (js-yaml, which Hexo uses) reads as something else.
+# Plain scalars that YAML 1.1 or 1.2 (js-yaml, which Hexo uses) reads as something else;
+# `=` and `<<` are YAML 1.1's value and merge keys, which PyYAML cannot even load as values.
 _YAML_SPECIAL = re.compile(
-    r"(?i:y|n|yes|no|on|off|true|false|null|~|\.nan|[-+]?\.inf)$|[-+]?[0-9]|[-+]?\.[0-9]|\d{4}-\d"
+    r"(?i:y|n|yes|no|on|off|true|false|null|~|\.nan|[-+]?\.inf|=|<<)$|[-+]?[0-9]|[-+]?\.[0-9]|\d{4}-\d"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 _LINE_BREAKS = re.compile(r"[\t\r\n]+")

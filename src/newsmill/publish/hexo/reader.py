@@ -4,10 +4,15 @@ Real posts of the seed's era are not all valid YAML: a blank line before the fir
 double-quoted title with a `"` inside, `date: Invalid Date`. The front matter is read as YAML
 when it is YAML, else line by line (`key: value`, ` - item`), which is how such a file was
 written in the first place. The body stays raw HTML here; the caller sanitizes it.
+
+A post's original link, when it kept one, is read too (so the imported article gets the id a
+fetch of the same item gives): a front matter key (`link`, `url`, `original`, `source_url`, …),
+else a "原文链接: …" / "阅读原文" link in the body. The seed and the old script's posts have none.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +30,23 @@ _KEY_LINE = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(.*?))?[ \t]*$")
 _ITEM_LINE = re.compile(r"^[ \t]*-[ \t]*(.*?)[ \t]*$")
 _WRAPPER = re.compile(r"\A\s*<div>[ \t]*\n(.*?)\s*</div>\s*\Z", re.DOTALL)
 
+# Front matter keys that blog tools and scripts use for the article a post was copied from,
+# most specific first. Not `permalink`: that is the post's own address on the Hexo site.
+LINK_KEYS = ("original_url", "original_link", "original", "source_url", "source_link", "link", "url")
+_HTTP_URL = re.compile(r"\Ahttps?://[^\s<>\"']+\Z", re.IGNORECASE)
+# "原文链接：<a href=…>" or "Source: https://…", and <a href=…>阅读原文</a>, in a post's body.
+_LINK_LABEL = r"(?:原文链接|原文地址|原文网址|原文|Original(?:\s+(?:article|link|post))?|Source)"
+_LABELLED_LINK = re.compile(
+    _LINK_LABEL + r"\s*[:：]\s*(?:<a\s[^>]*?\bhref\s*=\s*[\"']([^\"']+)[\"']|(https?://[^\s<>\"']+))",
+    re.IGNORECASE,
+)
+_LINK_ANCHOR = re.compile(
+    r"<a\s[^>]*?\bhref\s*=\s*[\"']([^\"']+)[\"'][^>]*>\s*"
+    r"(?:阅读原文|查看原文|原文链接|原文|Read\s+(?:the\s+)?original(?:\s+article)?|Original(?:\s+article)?)"
+    r"\s*(?:[>»›→]+\s*)?</a>",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class HexoPost:
@@ -38,6 +60,8 @@ class HexoPost:
     published: datetime | None  # UTC; None for `Invalid Date` or no date
     thumbnail: str | None
     body_html: str  # raw HTML, the old script's `<div>` wrapper taken off
+    link: str | None = None  # the original article's absolute http(s) URL, when the post kept it
+    date_text: str = ""  # the `date` as written, e.g. `Invalid Date`; "" when there is none
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +124,24 @@ def parse_hexo_post(text: str, path: Path, *, timezone: tzinfo) -> HexoPost:
         published=parse_post_date(fields.get("date"), timezone),
         thumbnail=_text(fields.get("thumbnail")) or _text(fields.get("headimg")) or None,
         body_html=body_html,
+        link=original_link(fields, body_html),
+        date_text=_text(fields.get("date")),
     )
+
+
+def original_link(fields: dict[str, Any], body_html: str) -> str | None:
+    """The URL of the article the post was copied from: the first of `LINK_KEYS` holding an
+    absolute http(s) URL, else the last labelled link in the body ("原文链接：…", "阅读原文");
+    None when the post does not say."""
+    for key in LINK_KEYS:
+        value = _text(fields.get(key))
+        if _HTTP_URL.match(value):
+            return value
+    found = [(m.start(), m[1] or m[2]) for m in _LABELLED_LINK.finditer(body_html)]
+    found += [(m.start(), m[1]) for m in _LINK_ANCHOR.finditer(body_html)]
+    links = [html.unescape(link).strip() for _start, link in sorted(found)]
+    links = [link for link in links if _HTTP_URL.match(link)]
+    return links[-1] if links else None
 
 
 def split_front_matter(text: str) -> tuple[str, str]:

@@ -20,6 +20,7 @@ from newsmill.publish.hexo.files import (
     file_sha1,
     remove_post,
     sha1_of,
+    sweep_leftovers,
     write_atomically,
 )
 from newsmill.publish.hexo.names import post_folder, post_path
@@ -37,6 +38,7 @@ class HexoReport:
     unchanged: int = 0
     edited: tuple[str, ...] = ()  # posts edited by hand, left alone (relative paths)
     removed: int = 0  # posts of articles no longer stored
+    swept: int = 0  # temporary files a killed run had left, removed
 
     @property
     def skipped(self) -> int:
@@ -79,7 +81,9 @@ def write_hexo_posts(
 ) -> HexoReport:
     """Write every article in `articles` under `posts_dir`; remove the posts of articles that
     are no longer among them (unless edited by hand, or unless there are no articles at all,
-    which more likely means a wrong store than an empty archive)."""
+    which more likely means a wrong store than an empty archive). Temporary files that a
+    killed run left are removed first."""
+    swept = sweep_leftovers(posts_dir)
     manifest = Manifest.load(posts_dir)
     build = _Build(hexo, manifest, {_key(w.path): key for key, w in manifest.posts.items()})
     seen: set[str] = set()
@@ -98,6 +102,7 @@ def write_hexo_posts(
         unchanged=build.counts[_Outcome.UNCHANGED],
         edited=tuple(build.edited),
         removed=removed,
+        swept=swept,
     )
 
 
