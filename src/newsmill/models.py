@@ -177,6 +177,29 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
+class ArticleHead:
+    """An article without its body and bookkeeping: what list pages, related links and feed
+    indexes show. Reading heads instead of articles keeps a site build off the big columns."""
+
+    id: str
+    source: str
+    url: str
+    title: str
+    author: str
+    published: datetime
+    updated: datetime | None
+    summary: str
+    thumbnail: str | None
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    enclosures: tuple[Enclosure, ...]
+    content_hash: str
+    keywords: tuple[str, ...] = ()
+    stocks: tuple[StockMention, ...] = ()
+    story: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SaveCounts:
     new: int = 0
     updated: int = 0

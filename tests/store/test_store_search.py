@@ -11,8 +11,15 @@ from pathlib import Path
 import pytest
 
 from newsmill.config import Config, EnrichConfig
-from newsmill.enrich import compile_query
-from newsmill.enrichment import enrich_all, enrich_context, enrich_missing, reindex, save_enriched
+from newsmill.enrich import analyse_drafts, compile_query, enrich_drafts
+from newsmill.enrichment import (
+    enrich_all,
+    enrich_context,
+    enrich_missing,
+    fresh_drafts,
+    reindex,
+    save_enriched,
+)
 from newsmill.errors import ConfigError
 from newsmill.models import ArticleDraft, SourceState
 from newsmill.store import Store, open_store
@@ -30,6 +37,7 @@ from support.enrich_corpus import (
     draft,
     seed_html,
 )
+from support.stories import one_story
 
 
 @pytest.fixture
@@ -146,30 +154,70 @@ def test_articles_by_stock_include_plain_text_mentions_from_other_sources(
 
 
 def test_stories_are_grouped_across_sources_and_fetches(config: Config, store: Store) -> None:
-    original = draft(1, STORY_TITLE, STORY_TEXT)
-    rewrite_1 = draft(2, REWRITE_1_TITLE, REWRITE_1_TEXT, source="上海证券报 快讯")
-    rewrite_2 = draft(3, REWRITE_2_TITLE, REWRITE_2_TEXT, source="第一财经 新闻")
-    unrelated = draft(4, UNRELATED_TITLE, UNRELATED_TEXT, source="第一财经 新闻")
-    ingest(config, store, original)
-    ingest(config, store, rewrite_1)
-    ingest(config, store, rewrite_2, unrelated)
+    story = one_story()
+    ingest(config, store, story.original)
+    ingest(config, store, story.rewrite_1)
+    ingest(config, store, story.rewrite_2, story.unrelated)
     stories = {a.id: a.story for a in store.articles()}
-    assert stories[rewrite_1.id] == stories[rewrite_2.id] == stories[original.id] == original.id
-    assert stories[unrelated.id] == unrelated.id
-    [story] = store.stories()
-    assert story.lead.id == original.id and story.size == 3
-    assert story.sources == ("上海证券报 快讯", "第一财经 新闻", "证券时报网 要闻")
+    assert [stories[d.id] for d in story.same_story] == [story.original.id] * 3
+    assert stories[story.unrelated.id] == story.unrelated.id
+    [summary] = store.stories()
+    assert summary.lead.id == story.original.id and summary.size == 3
+    assert summary.sources == ("上海证券报 快讯", "第一财经 新闻", "证券时报网 要闻")
 
 
 def test_an_earlier_article_arriving_later_becomes_the_lead(config: Config, store: Store) -> None:
-    late = draft(1, REWRITE_1_TITLE, REWRITE_1_TEXT, published=DAY + timedelta(hours=3))
-    third = draft(
-        2, REWRITE_2_TITLE, REWRITE_2_TEXT, source="第一财经 新闻", published=DAY + timedelta(hours=4)
-    )
-    early = draft(3, STORY_TITLE, STORY_TEXT, source="上海证券报 快讯", published=DAY)
+    story = one_story()
+    late = replace(story.rewrite_1, published=DAY + timedelta(hours=3))
+    third = replace(story.rewrite_2, published=DAY + timedelta(hours=4))
+    early = replace(story.original, published=DAY)
     ingest(config, store, late, third)
     ingest(config, store, early)
     assert {a.story for a in store.articles()} == {early.id}
+
+
+def test_articles_analysed_in_worker_processes_are_stored_as_analysed_here(
+    config: Config, tmp_path: Path
+) -> None:
+    story = one_story()
+    seed = draft(5, "之江生物等企业集聚浦江基因未来谷", html=seed_html())
+    batches = [[story.original, seed], [story.rewrite_1, story.rewrite_2, story.unrelated]]
+    stored = []
+    for name, analysed in (("here.db", False), ("workers.db", True)):
+        store = open_store(f"sqlite:///{name}", root=tmp_path)
+        try:
+            for batch in batches:
+                fresh = fresh_drafts(store, batch)
+                analyses = dict(zip([d.id for d in fresh], analyse_drafts(fresh), strict=True))
+                state = SourceState(name=batch[0].source)
+                context = enrich_context(config, store)
+                save_enriched(store, context, state, batch, DAY, analyses if analysed else None)
+            assert fresh_drafts(store, batches[1]) == []
+            stored.append(
+                (
+                    [(a.id, a.story, a.keywords, a.tags, a.stocks) for a in store.articles()],
+                    [hit.article.id for hit in store.search(compile_query("基因 产业园"))],
+                )
+            )
+        finally:
+            store.close()
+    assert stored[1] == stored[0]
+    articles, hits = stored[0]
+    assert len(hits) == 4 and len({story for _, story, *_ in articles}) == 3
+    assert any(stocks for *_, stocks in articles)
+
+
+def test_story_candidates_are_looked_up_by_any_signed_64_bit_band_key(config: Config, store: Store) -> None:
+    article = draft(1, STORY_TITLE, STORY_TEXT)
+    [enrichment] = enrich_drafts([article], enrich_context(config, store), DAY)
+    extremes = replace(enrichment, bands=(-(2**63), 2**63 - 1))
+    store.save_articles(SourceState(name=article.source), [article], DAY, enrichments={article.id: extremes})
+    day = timedelta(days=1)
+    for key in extremes.bands:
+        [found] = store.story_candidates([5, key], DAY - day, DAY + day)
+        assert found.article_id == article.id and found.minhash == enrichment.minhash
+    assert store.story_candidates([5], DAY - day, DAY + day) == []
+    assert store.story_candidates(extremes.bands, DAY + day, DAY + 2 * day) == []  # outside the window
 
 
 def test_enrich_all_is_idempotent_and_applies_names_learned_later(config: Config, store: Store) -> None:
@@ -216,7 +264,10 @@ def test_a_version_1_database_is_migrated_and_enrich_fills_it_in(config: Config,
     )
     store.close()
     with sqlite3.connect(path) as connection:  # back to the first schema
-        for table in ("article_index", "story_bands", "article_stocks", "stock_names", "search_index"):
+        for trigger in ("article_changed_insert", "article_changed_update", "article_changed_delete"):
+            connection.execute(f"DROP TRIGGER {trigger}")  # the change log's (version 4)
+        tables = ("article_index", "story_bands", "article_stocks", "stock_names", "search_index")
+        for table in (*tables, "article_changes"):
             connection.execute(f"DROP TABLE {table}")
         connection.execute("DROP INDEX ix_articles_story")
         connection.execute("ALTER TABLE articles DROP COLUMN stocks")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -10,22 +10,20 @@ from typing import Protocol
 from newsmill.models import (
     Article,
     ArticleDraft,
+    ArticleHead,
     Enrichment,
     SaveCounts,
-    SearchHit,
-    SearchQuery,
     SourceState,
-    StockMention,
-    StoryCandidate,
-    StorySummary,
 )
 from newsmill.store.sql import SqlStore
+from newsmill.store.sql_enrich import EnrichedStorage
 
-__all__ = ["SqlStore", "Store", "open_store"]
+__all__ = ["EnrichedStorage", "SqlStore", "Store", "open_store"]
 
 
-class Store(Protocol):
-    """What the pipeline, the publishers and the CLI may ask of storage."""
+class Store(EnrichedStorage, Protocol):
+    """What the pipeline, the publishers and the CLI may ask of storage (search, stories and
+    stock names: see `EnrichedStorage`)."""
 
     url: str  # where the store is, for messages
 
@@ -63,41 +61,22 @@ class Store(Protocol):
 
     def article(self, article_id: str) -> Article | None: ...
 
+    # What a site build reads: the change log, and articles without or with their bodies.
+    def article_revision(self) -> int: ...
+
+    def store_id(self) -> str: ...
+
+    def changed_since(self, revision: int) -> list[str]: ...
+
+    def iter_article_heads(self, *, batch: int = 500) -> Iterator[ArticleHead]: ...
+
+    def article_heads(self, ids: Collection[str]) -> list[ArticleHead]: ...
+
+    def articles_by_id(self, ids: Collection[str]) -> dict[str, Article]: ...
+
     def count_articles(self, *, source: str | None = None) -> int: ...
 
     def counts_by_source(self) -> dict[str, int]: ...
-
-    # --- search, stories, stocks (the enrich stage's data) ---
-
-    def search(
-        self,
-        query: SearchQuery,
-        *,
-        source: str | None = None,
-        category: Sequence[str] = (),
-        since: datetime | None = None,
-        limit: int = 20,
-    ) -> list[SearchHit]: ...
-
-    def stories(self, *, since: datetime | None = None, limit: int = 20) -> list[StorySummary]: ...
-
-    def story_candidates(
-        self, bands: Sequence[int], since: datetime, until: datetime
-    ) -> list[StoryCandidate]: ...
-
-    def stock_names(self) -> dict[str, str]: ...
-
-    def learn_stock_names(self, mentions: Iterable[StockMention]) -> int: ...
-
-    def content_hashes(self, ids: Sequence[str]) -> dict[str, str]: ...
-
-    def save_enrichments(self, items: Sequence[tuple[str, Enrichment]]) -> None: ...
-
-    def clear_stories(self) -> None: ...
-
-    def clear_search_index(self) -> None: ...
-
-    def write_search_index(self, rows: Sequence[tuple[str, str, str]]) -> None: ...
 
     def close(self) -> None: ...
 

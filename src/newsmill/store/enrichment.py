@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from newsmill.models import Enrichment, StockMention, StoryCandidate
+from newsmill.store import pg_search
 from newsmill.store.schema import (
     SEARCH_INDEX,
     article_index,
@@ -61,6 +63,10 @@ def write_enrichments(connection: sa.Connection, written: Sequence[tuple[str, En
     if connection.dialect.name == "sqlite":
         sql = f"INSERT INTO {SEARCH_INDEX} (rowid, title, body) VALUES (?, ?, ?)"
         connection.exec_driver_sql(sql, index_rows)
+    elif connection.dialect.name == "postgresql":
+        pg_search.write_documents(connection, index_rows)
+    # In key order: random keys dirty a B-tree page each; sorted, neighbours share pages (6x cheaper).
+    band_rows.sort()
     _insert_rows(connection, story_bands, ("band", "docid"), band_rows)
     _insert_rows(connection, article_stocks, ("code", "article_id"), stock_rows)
     merge_stories(connection, [(e.story, e.merged) for _, e in written if e.merged])
@@ -69,16 +75,23 @@ def write_enrichments(connection: sa.Connection, written: Sequence[tuple[str, En
 def _insert_rows(
     connection: sa.Connection, table: sa.Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    """Many rows; in SQLite a few hundred per statement (far cheaper than one per row)."""
+    """Many rows. SQLite: one executemany on the driver (the values are plain ints, strings and
+    bytes, so nothing needs SQLAlchemy's per-row bind processing). PostgreSQL: one statement a
+    chunk, an array a column (`unnest`): 5 times faster than psycopg's statement a row."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        arrays = [f"CAST(:{c} AS {table.c[c].type.compile(connection.dialect)}[])" for c in columns]
+        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({', '.join(arrays)})"
+        for chunk in _chunks(rows):
+            connection.execute(sa.text(sql), {c: [row[i] for row in chunk] for i, c in enumerate(columns)})
+        return
     if connection.dialect.name != "sqlite":
         for chunk in _chunks(rows):
             connection.execute(sa.insert(table), [dict(zip(columns, row, strict=True)) for row in chunk])
         return
-    marks = "(" + ", ".join("?" * len(columns)) + ")"
-    insert = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
-    for chunk in _chunks(rows):
-        flat = tuple(item for row in chunk for item in row)
-        connection.exec_driver_sql(insert + ", ".join([marks] * len(chunk)), flat)
+    marks = ", ".join("?" * len(columns))
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
 def _docids(connection: sa.Connection, ids: Sequence[str]) -> dict[str, int]:
@@ -133,28 +146,36 @@ def story_candidates(
     connection: sa.Connection, bands: Sequence[int], since: datetime, until: datetime
 ) -> list[StoryCandidate]:
     """Articles published between `since` and `until` that share a band key with `bands`."""
+    keys = sorted(set(bands))
+    if not keys:
+        return []
+    dialect = connection.dialect.name
+    # The keys go as one value (a JSON array in SQLite, an array in PostgreSQL): a batch's
+    # thousand keys as a thousand bind parameters cost more to render than the query to run.
+    value: Any = "[" + ",".join(map(str, keys)) + "]" if dialect == "sqlite" else keys
+    parameters = {"bands": value, "since": since, "until": until}
     found: dict[str, StoryCandidate] = {}
-    for chunk in _chunks(sorted(set(bands))):
-        parameters = {"bands": list(chunk), "since": since, "until": until}
-        for row in connection.execute(_candidates_statement(), parameters):
-            found[row.id] = StoryCandidate(
-                article_id=row.id,
-                story=row.story or row.id,
-                lead_published=row.lead_published or row.published,
-                published=row.published,
-                title=row.title,
-                minhash=_unpack(row.minhash),
-            )
+    for row in connection.execute(_candidates_statement(dialect), parameters):
+        found[row.id] = StoryCandidate(
+            article_id=row.id,
+            story=row.story or row.id,
+            lead_published=row.lead_published or row.published,
+            published=row.published,
+            title=row.title,
+            minhash=_unpack(row.minhash),
+        )
     return list(found.values())
 
 
 @functools.cache
-def _candidates_statement() -> sa.Select[Any]:
-    """Built once: SQLAlchemy then reuses its compiled form for every lookup."""
+def _candidates_statement(dialect: str) -> sa.Select[Any]:
+    """Built once per dialect: SQLAlchemy then reuses its compiled form for every lookup."""
     lead = articles.alias("lead")
-    docids = sa.select(story_bands.c.docid).where(
-        story_bands.c.band.in_(sa.bindparam("bands", expanding=True))
-    )
+    if dialect == "sqlite":
+        keys = sa.func.json_each(sa.bindparam("bands", type_=sa.String)).table_valued("value")
+        matches: sa.ColumnElement[bool] = story_bands.c.band.in_(sa.select(keys.c.value))
+    else:
+        matches = story_bands.c.band == sa.any_(sa.bindparam("bands", type_=ARRAY(sa.BigInteger)))
     return (
         sa.select(
             articles.c.id,
@@ -168,7 +189,7 @@ def _candidates_statement() -> sa.Select[Any]:
         .join(articles, articles.c.id == article_index.c.article_id)
         .outerjoin(lead, lead.c.id == articles.c.story)
         .where(
-            article_index.c.docid.in_(docids),
+            article_index.c.docid.in_(sa.select(story_bands.c.docid).where(matches)),
             articles.c.published.between(sa.bindparam("since"), sa.bindparam("until")),
         )
     )
@@ -182,6 +203,8 @@ def clear_stories(connection: sa.Connection) -> None:
 def clear_index(connection: sa.Connection) -> None:
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(f"DELETE FROM {SEARCH_INDEX}")
+    elif connection.dialect.name == "postgresql":
+        pg_search.delete_documents(connection)
 
 
 def write_index(connection: sa.Connection, rows: Sequence[tuple[str, str, str]]) -> None:
@@ -194,6 +217,8 @@ def write_index(connection: sa.Connection, rows: Sequence[tuple[str, str, str]])
     if connection.dialect.name == "sqlite":
         sql = f"INSERT INTO {SEARCH_INDEX} (rowid, title, body) VALUES (?, ?, ?)"
         connection.exec_driver_sql(sql, [(docids[i], title, body) for i, title, body in rows])
+    elif connection.dialect.name == "postgresql":
+        pg_search.write_documents(connection, [(docids[i], title, body) for i, title, body in rows])
 
 
 def stock_article_ids(code: str) -> sa.Select[tuple[str]]:

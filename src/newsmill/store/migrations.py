@@ -12,7 +12,9 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from newsmill.errors import StorageError
+from newsmill.store.changes import create_change_log
 from newsmill.store.schema import (
+    PG_SEARCH_INDEX_DDL,
     article_index,
     article_stocks,
     meta,
@@ -36,8 +38,22 @@ def _enrichment_tables(connection: sa.Connection) -> None:
     metadata.create_all(connection, tables=tables, checkfirst=True)
 
 
+def _postgresql_search_index(connection: sa.Connection) -> None:
+    """Version 3: PostgreSQL gets a full-text index of its own (it scanned with ILIKE before);
+    `newsmill reindex` fills it with the articles stored before. Nothing changes on SQLite."""
+    if connection.dialect.name == "postgresql":
+        for statement in PG_SEARCH_INDEX_DDL:
+            connection.execute(sa.text(statement))
+
+
+def _change_log(connection: sa.Connection) -> None:
+    """Version 4: the article change log (and its triggers) a site build reads instead of
+    every article."""
+    create_change_log(connection)
+
+
 # STEPS[n] upgrades a database at version n+1 to version n+2. Version 1 is the first schema.
-STEPS: list[Step] = [_enrichment_tables]
+STEPS: list[Step] = [_enrichment_tables, _postgresql_search_index, _change_log]
 CURRENT_VERSION = 1 + len(STEPS)
 
 

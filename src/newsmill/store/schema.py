@@ -129,7 +129,7 @@ stock_names = sa.Table(
 )
 
 # The full-text index: SQLite FTS5 over pre-segmented text (see newsmill.enrich.segment), its
-# rowid the article's docid. PostgreSQL has no FTS5; search there scans with ILIKE.
+# rowid the article's docid. PostgreSQL has no FTS5: see PG_SEARCH_INDEX below.
 SEARCH_INDEX = "search_index"
 SEARCH_INDEX_DDL = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_INDEX} USING fts5("
@@ -137,3 +137,14 @@ SEARCH_INDEX_DDL = (
 )
 _create_search_index = sa.DDL(SEARCH_INDEX_DDL)  # type: ignore[no-untyped-call]
 sa.event.listen(article_index, "after_create", _create_search_index.execute_if(dialect="sqlite"))
+
+# PostgreSQL's full-text index (newsmill.store.pg_search): the same index text as a tsvector
+# per docid, under a GIN index.
+PG_SEARCH_INDEX = "pg_search_index"
+PG_SEARCH_INDEX_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {PG_SEARCH_INDEX} (docid INTEGER PRIMARY KEY, document TSVECTOR NOT NULL)",
+    f"CREATE INDEX IF NOT EXISTS ix_{PG_SEARCH_INDEX} ON {PG_SEARCH_INDEX} USING GIN (document)",
+)
+for _statement in PG_SEARCH_INDEX_DDL:
+    _ddl = sa.DDL(_statement)  # type: ignore[no-untyped-call]
+    sa.event.listen(article_index, "after_create", _ddl.execute_if(dialect="postgresql"))

@@ -43,6 +43,12 @@ def search(
     """
     if not query.match:
         return []
+    if connection.dialect.name == "postgresql":  # a tsvector index of its own
+        from newsmill.store.pg_search import search_postgresql
+
+        return search_postgresql(
+            connection, query, article_of, source=source, category=category, since=since, limit=limit
+        )
     filters = _filters(source, category, since)
     if connection.dialect.name != "sqlite":
         return _scan(connection, query, article_of, filters, limit)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, fields
-from datetime import datetime
+import functools
+import importlib.util
+import json
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import fields
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +20,16 @@ from newsmill.errors import StorageError
 from newsmill.models import (
     Article,
     ArticleDraft,
+    ArticleHead,
     Enrichment,
     SaveCounts,
     SourceState,
     SourceStatus,
 )
+from newsmill.store import changes
 from newsmill.store.enrichment import enriched_columns, learn_names, stock_article_ids, write_enrichments
 from newsmill.store.migrations import migrate
-from newsmill.store.schema import article_index, articles, sources
+from newsmill.store.schema import UTCDateTime, article_index, articles, sources
 from newsmill.store.sql_enrich import EnrichedStore, article_from_row
 
 # Bulk statements are chunked so one huge feed never builds one gigantic SQL statement.
@@ -35,13 +40,16 @@ class SqlStore(EnrichedStore):
     """Articles and source state in one SQL database."""
 
     def __init__(self, url: str, *, root: Path | None = None) -> None:
-        self.url = _resolve_sqlite_path(url, root)
+        url = _resolve_sqlite_path(url, root)
+        self.url = make_url(url).render_as_string(hide_password=True)  # messages show no password
         try:
-            self.engine = _engine(self.url)
+            self.engine = _engine(url)
             with self.engine.begin() as connection:
                 migrate(connection)
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"cannot open store {self.url}: {_reason(exc)}") from exc
+        except ImportError as exc:  # `postgresql+psycopg://` without psycopg installed
+            raise StorageError(f"cannot open store {self.url}: {_no_driver(exc.name)}") from exc
         except OSError as exc:  # its folder cannot be made (a file is in the way, no permission)
             where = f" {exc.filename}" if exc.filename else ""
             raise StorageError(f"cannot open store {self.url}: cannot create{where}: {exc.strerror}") from exc
@@ -131,6 +139,55 @@ class SqlStore(EnrichedStore):
             )
             return _article(row) if row else None
 
+    # --- what a site build reads -----------------------------------------------------------
+
+    def article_revision(self) -> int:
+        """The change log's latest revision (read it before the articles it covers)."""
+        with self._read() as connection:
+            return changes.current_revision(connection)
+
+    def store_id(self) -> str:
+        """A random id this database keeps for life (made with its change log)."""
+        with self._read() as connection:
+            found = changes.store_identity(connection)
+        if found is not None:
+            return found
+        with self._write() as connection:  # a database some other tool made: once
+            return changes.store_identity(connection, create=True) or ""
+
+    def changed_since(self, revision: int) -> list[str]:
+        """Ids of the articles inserted, changed or deleted after `revision`."""
+        with self._read() as connection:
+            return changes.changed_since(connection, revision)
+
+    def iter_article_heads(self, *, batch: int = CHUNK) -> Iterator[ArticleHead]:
+        """Every article without its body, newest first, streamed."""
+        with self._read() as connection:
+            result = connection.execution_options(yield_per=batch).execute(changes.head_query())
+            for row in result.mappings():
+                yield changes.head_from_row(row)
+
+    def article_heads(self, ids: Collection[str]) -> list[ArticleHead]:
+        """The heads of these articles (those still stored), newest first."""
+        found: list[ArticleHead] = []
+        wanted = list(ids)
+        with self._read() as connection:
+            for start in range(0, len(wanted), CHUNK):
+                query = changes.head_query().where(articles.c.id.in_(wanted[start : start + CHUNK]))
+                found += [changes.head_from_row(row) for row in connection.execute(query).mappings()]
+        return found
+
+    def articles_by_id(self, ids: Collection[str]) -> dict[str, Article]:
+        """These articles (those still stored), by id."""
+        found: dict[str, Article] = {}
+        wanted = list(ids)
+        with self._read() as connection:
+            for start in range(0, len(wanted), CHUNK):
+                query = sa.select(articles).where(articles.c.id.in_(wanted[start : start + CHUNK]))
+                for row in connection.execute(query).mappings():
+                    found[row["id"]] = _article(row)
+        return found
+
     def count_articles(self, *, source: str | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(articles)
         if source is not None:
@@ -179,7 +236,12 @@ class _Transaction:
 
 def _engine(url: str) -> sa.Engine:
     if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True)
+        server = _postgres_driver(make_url(url))
+        # psycopg 3 prepares a statement run 5 times, and PostgreSQL may then plan it once for
+        # any parameters: the story lookup's generic plan walks the whole time window (5 s a
+        # lookup at 10,000 articles). Plan each execution, as with psycopg2.
+        options = {"prepare_threshold": None} if server.get_driver_name() == "psycopg" else {}
+        return sa.create_engine(server, pool_pre_ping=True, connect_args=options)
     path = make_url(url).database
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -196,6 +258,21 @@ def _engine(url: str) -> sa.Engine:
         cursor.close()
 
     return engine
+
+
+def _postgres_driver(url: sa.URL) -> sa.URL:
+    """A plain `postgresql://` means psycopg2 to SQLAlchemy; without it, psycopg (3) will do."""
+    if url.drivername != "postgresql" or importlib.util.find_spec("psycopg2"):
+        return url
+    if importlib.util.find_spec("psycopg"):
+        return url.set(drivername="postgresql+psycopg")
+    raise ImportError("no PostgreSQL driver", name="psycopg")
+
+
+def _no_driver(module: str | None) -> str:
+    if module and module.startswith("psycopg"):
+        return "no PostgreSQL driver is installed: pip install 'newsmill[postgres]'"
+    return f"its database driver ({module}) is not installed"
 
 
 def _resolve_sqlite_path(url: str, root: Path | None) -> str:
@@ -236,8 +313,7 @@ def _save_drafts(
         else:
             updates.append(_row(draft, published=draft.published or found[1], first_seen=found[2], now=now))
     written = _add_enrichments(inserts, updates, enrichments or {})
-    for chunk in _chunks(inserts):
-        connection.execute(sa.insert(articles), chunk)
+    _insert_articles(connection, inserts)
     if updates:
         statement = sa.update(articles).where(articles.c.id == sa.bindparam("_id"))
         statement = statement.values({key: sa.bindparam(key) for key in updates[0] if key != "id"})
@@ -276,6 +352,68 @@ def _existing(connection: sa.Connection, ids: list[str]) -> dict[str, tuple[str,
     return found
 
 
+def _insert_articles(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    if connection.dialect.name != "sqlite":
+        for chunk in _chunks(rows):
+            connection.execute(sa.insert(articles), chunk)
+        return
+    # SQLite: the values go to the driver as they are stored, serialised here once. The
+    # typed columns' bind processing (JSON, UTC datetimes) cost ~60 µs an article.
+    json_cache: dict[Any, str] = {}
+    values = [tuple(_sqlite_value(row, column, json_cache) for column in _SQLITE_COLUMNS) for row in rows]
+    for chunk in _chunks(values):
+        connection.exec_driver_sql(_SQLITE_INSERT, list(chunk))
+
+
+def _sqlite_value(row: dict[str, Any], column: tuple[str, str, Any], json_cache: dict[Any, str]) -> Any:
+    """One column's value as `articles`' SQLAlchemy types store it in SQLite."""
+    name, kind, default = column
+    value = row.get(name, default)
+    if kind == "json":
+        if not value:
+            return "[]" if isinstance(value, list) else json.dumps(value)
+        if isinstance(value[0], str):  # categories and tags: the same few lists again and again
+            key = tuple(value)
+            cached = json_cache.get(key)
+            if cached is None:
+                cached = json_cache[key] = json.dumps(value)
+            return cached
+        return json.dumps(value)
+    if kind == "datetime" and value is not None:
+        return sqlite_datetime(value)
+    return value
+
+
+def sqlite_datetime(value: datetime) -> str:
+    """A timezone-aware datetime as `UTCDateTime` stores it in SQLite (naive UTC, SQLAlchemy's
+    text format)."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r} cannot be stored: give it a timezone")
+    value = value.astimezone(UTC)
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
+        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
+    )
+
+
+def _sqlite_columns() -> tuple[tuple[str, str, Any], ...]:
+    """(name, kind, default) of every `articles` column, kind "json", "datetime" or ""."""
+    columns = []
+    for column in articles.c:
+        kind = "json" if isinstance(column.type, sa.JSON) else ""
+        kind = "datetime" if isinstance(column.type, UTCDateTime) else kind
+        default = getattr(column.default, "arg", None)
+        if column.default is not None and column.default.is_callable:
+            default = []  # `default=list`, the only callable default
+        columns.append((column.name, kind, default))
+    return tuple(columns)
+
+
+_SQLITE_COLUMNS = _sqlite_columns()
+_SQLITE_INSERT = (
+    f"INSERT INTO {articles.name} ({', '.join(name for name, _, _ in _SQLITE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _SQLITE_COLUMNS)})"
+)
 _DRAFT_FIELDS = tuple(field.name for field in fields(ArticleDraft))
 
 
@@ -289,9 +427,7 @@ def _row(draft: ArticleDraft, *, published: datetime, first_seen: datetime, now:
         categories=list(draft.categories),
         tags=list(draft.tags),
         feed_tags=list(draft.tags),
-        enclosures=[
-            {"url": item.url, "type": item.type, "length": item.length} for item in draft.enclosures
-        ],
+        enclosures=[{"url": item.url, "type": item.type, "length": item.length} for item in draft.enclosures],
     )
     return row
 
@@ -308,15 +444,26 @@ def _upsert_state(connection: sa.Connection, state: SourceState) -> None:
 def _upsert_states(connection: sa.Connection, states: Sequence[SourceState]) -> None:
     """Insert or update source states with one statement (SQLite and PostgreSQL both say
     `INSERT … ON CONFLICT DO UPDATE`); a statement per state cost 0.4 ms each."""
-    insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
-    statement = insert(sources)
-    statement = statement.on_conflict_do_update(
+    statement = _upsert_state_statement(connection.dialect.name)
+    # A shallow copy: `asdict` deep-copies, and cost more than the statement.
+    rows = [{name: getattr(state, name) for name in _STATE_FIELDS} for state in states]
+    for row in rows:
+        row["status"] = str(row["status"])
+    for chunk in _chunks(rows):
+        connection.execute(statement, chunk)
+
+
+_STATE_FIELDS = tuple(field.name for field in fields(SourceState))
+
+
+@functools.cache
+def _upsert_state_statement(dialect: str) -> sa.Insert:
+    """Built once per dialect: SQLAlchemy then reuses its compiled form."""
+    statement = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(sources)
+    return statement.on_conflict_do_update(
         index_elements=[sources.c.name],
         set_={column.name: statement.excluded[column.name] for column in sources.c if column.name != "name"},
     )
-    rows = [{**asdict(state), "status": str(state.status)} for state in states]
-    for chunk in _chunks(rows):
-        connection.execute(statement, chunk)
 
 
 def _state(row: sa.RowMapping) -> SourceState:

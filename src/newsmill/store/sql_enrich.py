@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 
@@ -28,8 +28,54 @@ if TYPE_CHECKING:
 ENRICHED_COLUMNS = ("keywords", "tags", "feed_tags", "stocks", "story")
 
 
-class EnrichedStore:
-    """Search, stories, stock mentions and the enrichment bookkeeping of a SQL store.
+class EnrichedStorage(Protocol):
+    """The enrich stage's part of a store: search, stories, stock names and the enrichment
+    bookkeeping. The one declaration of these methods: `Store` includes it, and `EnrichedStore`
+    implements it (mypy checks the implementation against it)."""
+
+    def search(
+        self,
+        query: SearchQuery,
+        *,
+        source: str | None = None,
+        category: Sequence[str] = (),
+        since: datetime | None = None,
+        limit: int = 20,
+    ) -> list[SearchHit]:
+        """Articles matching a compiled query, best first (see `store.search`)."""
+
+    def stories(self, *, since: datetime | None = None, limit: int = 20) -> list[StorySummary]:
+        """Stories of two or more articles, biggest first, each with its lead article."""
+
+    def story_candidates(
+        self, bands: Sequence[int], since: datetime, until: datetime
+    ) -> list[StoryCandidate]:
+        """Articles published between `since` and `until` sharing a band key with `bands`."""
+
+    def content_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        """The stored content hash of each of these articles that is stored."""
+
+    def stock_names(self) -> dict[str, str]:
+        """The learned stock-name dictionary: name → normalised code."""
+
+    def learn_stock_names(self, mentions: Iterable[StockMention]) -> int:
+        """Add names (a known name keeps its code); how many were new."""
+
+    def save_enrichments(self, items: Sequence[tuple[str, Enrichment]]) -> None:
+        """Enrichments of stored articles (`newsmill enrich --all`), in one transaction."""
+
+    def clear_stories(self) -> None:
+        """Forget every band key (before `enrich --all` groups the archive afresh)."""
+
+    def clear_search_index(self) -> None:
+        """Empty the full-text index (before `newsmill reindex`)."""
+
+    def write_search_index(self, rows: Sequence[tuple[str, str, str]]) -> None:
+        """(article id, title index text, body index text) rows, for `newsmill reindex`."""
+
+
+class EnrichedStore(EnrichedStorage):
+    """`EnrichedStorage` for a SQL store (mixed into `SqlStore`).
 
     The article writes themselves (`save_articles` with enrichments) live in `SqlStore`, so that
     an article, its index rows, band keys and stock rows commit in one transaction.
@@ -52,7 +98,6 @@ class EnrichedStore:
         since: datetime | None = None,
         limit: int = 20,
     ) -> list[SearchHit]:
-        """Articles matching a compiled query, best first (see `store.search`)."""
         with self._read() as connection:
             return search(
                 connection,
@@ -65,7 +110,6 @@ class EnrichedStore:
             )
 
     def stories(self, *, since: datetime | None = None, limit: int = 20) -> list[StorySummary]:
-        """Stories of two or more articles, biggest first, each with its lead article."""
         with self._read() as connection:
             found = enriched.biggest_stories(connection, since, limit)
         summaries = []
@@ -82,7 +126,6 @@ class EnrichedStore:
             return enriched.story_candidates(connection, bands, since, until)
 
     def content_hashes(self, ids: Sequence[str]) -> dict[str, str]:
-        """The stored content hash of each of these articles that is stored."""
         found: dict[str, str] = {}
         with self._read() as connection:
             for start in range(0, len(ids), enriched.CHUNK):
@@ -92,7 +135,6 @@ class EnrichedStore:
         return found
 
     def stock_names(self) -> dict[str, str]:
-        """The learned stock-name dictionary: name → normalised code."""
         with self._read() as connection:
             return enriched.names(connection)
 
@@ -101,7 +143,6 @@ class EnrichedStore:
             return enriched.learn_names(connection, mentions)
 
     def save_enrichments(self, items: Sequence[tuple[str, Enrichment]]) -> None:
-        """Enrichments of stored articles (`newsmill enrich --all`), in one transaction."""
         if not items:
             return
         statement = sa.update(articles).where(articles.c.id == sa.bindparam("_id"))
@@ -121,7 +162,6 @@ class EnrichedStore:
             enriched.clear_index(connection)
 
     def write_search_index(self, rows: Sequence[tuple[str, str, str]]) -> None:
-        """(article id, title index text, body index text) rows, for `newsmill reindex`."""
         with self._write() as connection:
             enriched.write_index(connection, rows)
 
