@@ -1,6 +1,7 @@
 """Enrich and search: segmentation speed, ingest with indexing, search latency, recall, stories.
 
     python bench/enrich_search.py [--articles 200000] [--queries 200] [--db /tmp/bench.db]
+    python bench/enrich_search.py --only ingest
 
 Generated ~1 KB Chinese articles: words drawn by frequency from the common-words table that
 ships with newsmill (so posting lists are longer than real news would give them: a pessimistic
@@ -10,7 +11,9 @@ so that stories form. Figures on a shared machine are noisy: run it twice.
 - segmentation: rjieba and (if installed) jieba, accurate and search mode, MB/s, and whether
   they cut the same.
 - ingest: enrich (segment, keywords, stocks, story) + store (article row, FTS5 rows, band keys,
-  stock rows) per source transaction of 50 articles, articles/s on one core.
+  stock rows) per source transaction of 50 articles, articles/s on one core; then the same with
+  the text analysis made beforehand (what is left to the store thread when worker processes
+  analyse, as on big fetch runs), and the FTS5 inserts alone, the floor of any indexed ingest.
 - search: two-word Chinese queries through `Store.search` (bm25, snippets), p50/p95 ms, beside a
   substring scan (`instr` over title and text) of the same queries.
 - recall: every article a substring scan finds for a word (whole words and pieces from the
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import math
 import random
+import sqlite3
 import sys
 import time
 from dataclasses import replace
@@ -33,13 +37,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import rjieba
 
-from newsmill.enrich import EnrichContext, EnrichSettings, compile_query, enrich_drafts, new_stock_names
+from newsmill.enrich import (
+    EnrichContext,
+    EnrichSettings,
+    analyse_drafts,
+    compile_query,
+    enrich_drafts,
+    new_stock_names,
+)
 from newsmill.enrich.keywords import idf_table
 from newsmill.enrich.segment import segmenter
 from newsmill.enrich.stories import StoryGrouper, band_keys, minhash, shingles
 from newsmill.models import ArticleDraft, SourceState
 from newsmill.store import open_store
-from newsmill.store.schema import SEARCH_INDEX
+from newsmill.store.schema import SEARCH_INDEX, SEARCH_INDEX_DDL
 from newsmill.store.search import RANK_WINDOW
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -143,43 +154,87 @@ def bench_segmentation(corpus: Corpus) -> None:
         )
 
 
-def build(db: Path, drafts: list[ArticleDraft], batch: int) -> float:
+def build(db: Path, drafts: list[ArticleDraft], batch: int, analysed: bool = False) -> tuple[float, float]:
+    """Enrich and store `drafts`, `batch` per transaction: (wall, CPU) seconds. `analysed`: the
+    text analysis is made beforehand and not timed, as when worker processes make it."""
     store = open_store(f"sqlite:///{db}")
     context = EnrichContext(EnrichSettings(), new_stock_names(), store.story_candidates)
-    started = time.perf_counter()
+    analyses = analyse_drafts(drafts) if analysed else None
+    clock = Clock()
     for start in range(0, len(drafts), batch):
         chunk = drafts[start : start + batch]
-        enrichments = enrich_drafts(chunk, context, START)
+        ready = analyses[start : start + batch] if analyses else None
+        enrichments = enrich_drafts(chunk, context, START, ready)
         by_id = {d.id: e for d, e in zip(chunk, enrichments, strict=True)}
         store.save_articles(SourceState(name=chunk[0].source), chunk, START, enrichments=by_id)
-    seconds = time.perf_counter() - started
+    seconds = clock.seconds()
     store.close()
     return seconds
 
 
-def bench_ingest(corpus: Corpus, db: Path) -> None:
-    drafts = make_drafts(corpus, 5000, first=10**9)
-    db.unlink(missing_ok=True)
-    plain = open_store(f"sqlite:///{db}")
-    started = time.perf_counter()
+class Clock:
+    """Wall and CPU time since it was made (CPU time varies less on a shared machine)."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def seconds(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def _fresh(db: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return db
+
+
+def bench_ingest(corpus: Corpus, db: Path, count: int = 5000) -> None:
+    drafts = make_drafts(corpus, count, first=10**9)
+    rows: list[tuple[str, tuple[float, float]]] = []
+    plain = open_store(f"sqlite:///{_fresh(db)}")
+    clock = Clock()
     for start in range(0, len(drafts), 50):
         plain.save_articles(SourceState(name="x"), drafts[start : start + 50], START)
-    store_only = time.perf_counter() - started
+    rows.append(("store only (no enrich, no index)", clock.seconds()))
     plain.close()
-    db.unlink()
-    enriched = build(db, drafts, 50)
-    db.unlink()
-    started = time.perf_counter()
     words = segmenter().words
+    clock = Clock()
     for draft in drafts:
         words(draft.title), words(draft.content_text)
-    segment_only = time.perf_counter() - started
+    rows.append(("segmentation only", clock.seconds()))
+    clock = Clock()
+    analyse_drafts(drafts)
+    rows.append(("text analysis only (a worker's part)", clock.seconds()))
+    rows.append(("enrich + store + FTS5 + bands", build(_fresh(db), drafts, 50)))
+    rows.append(("  the same, text analysed in workers", build(_fresh(db), drafts, 50, analysed=True)))
+    rows.append(("  FTS5 inserts alone (its floor)", fts5_only(_fresh(db), drafts)))
+    _fresh(db)
     print(
         f"\ningest of {len(drafts)} ~1 KB articles, 50 per transaction (articles/s, one core; goal >= 5000)"
     )
-    print(f"  store only (no enrich, no index)    {len(drafts) / store_only:8.0f}")
-    print(f"  segmentation only                   {len(drafts) / segment_only:8.0f}")
-    print(f"  enrich + store + FTS5 + bands       {len(drafts) / enriched:8.0f}")
+    print(f"  {'':40} {'wall':>8} {'CPU':>8}")
+    for label, (wall, cpu) in rows:
+        print(f"  {label:40} {len(drafts) / wall:8.0f} {len(drafts) / cpu:8.0f}")
+
+
+def fts5_only(db: Path, drafts: list[ArticleDraft]) -> tuple[float, float]:
+    """Only the search index rows, 50 per transaction, straight through the sqlite3 module."""
+    texts = [(a.index_title, a.index_body) for a in analyse_drafts(drafts)]
+    connection = sqlite3.connect(db, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(SEARCH_INDEX_DDL)
+    insert = f"INSERT INTO {SEARCH_INDEX} (rowid, title, body) VALUES (?, ?, ?)"
+    clock = Clock()
+    for start in range(0, len(texts), 50):
+        connection.execute("BEGIN")
+        connection.executemany(
+            insert, [(start + i + 1, *row) for i, row in enumerate(texts[start : start + 50])]
+        )
+        connection.execute("COMMIT")
+    seconds = clock.seconds()
+    connection.close()
+    return seconds
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -191,7 +246,7 @@ def bench_search(corpus: Corpus, db: Path, count: int, queries: int) -> None:
     if not db.exists():
         print(f"\nbuilding {count} articles in {db} ...", flush=True)
         drafts = make_drafts(corpus, count)
-        seconds = build(db, drafts, 500)
+        seconds, _ = build(db, drafts, 500)
         print(f"  built in {seconds:.0f} s: {count / seconds:.0f} articles/s (500 per transaction)")
     store = open_store(f"sqlite:///{db}")
     rng = random.Random(5)
@@ -326,17 +381,20 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--db", type=Path, default=Path("/tmp/newsmill-bench-enrich.db"))
     parser.add_argument("--rebuild", action="store_true", help="build the search database afresh")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["segmentation", "ingest", "search"])
+    parts = ["segmentation", "ingest", "search"]
+    parser.add_argument("--skip", nargs="*", default=[], choices=parts)
+    parser.add_argument("--only", choices=parts, help="run this part alone (--only ingest: about a minute)")
+    parser.add_argument("--ingest-articles", type=int, default=5000, help="articles the ingest part stores")
     args = parser.parse_args()
+    run = [args.only] if args.only else [part for part in parts if part not in args.skip]
     corpus = Corpus()
     if args.rebuild:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{args.db}{suffix}").unlink(missing_ok=True)
-    if "segmentation" not in args.skip:
+        _fresh(args.db)
+    if "segmentation" in run:
         bench_segmentation(corpus)
-    if "ingest" not in args.skip:
-        bench_ingest(corpus, args.db.with_suffix(".ingest.db"))
-    if "search" not in args.skip:
+    if "ingest" in run:
+        bench_ingest(corpus, args.db.with_suffix(".ingest.db"), args.ingest_articles)
+    if "search" in run:
         bench_search(corpus, args.db, args.articles, args.queries)
     print("\n(one run on a shared machine: figures vary by tens of percent between runs)")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from newsmill.enrich import TextAnalysis, analyse_drafts
 from newsmill.errors import ParseError, SourceError
 from newsmill.models import Source
 from newsmill.prepare import Prepared, prepare_or_error
@@ -37,6 +38,19 @@ def test_a_worker_parses_and_cleans_a_feed_exactly_as_the_caller_would() -> None
     here = prepare_or_error(SOURCE, STCN, "application/rss+xml", NOW)
     assert isinstance(in_worker, Prepared) and in_worker == here
     assert any(d.title == "发布两大基因产业园 上海加码布局生物医药前沿产业" for d in in_worker.drafts)
+
+
+def test_a_worker_analyses_articles_exactly_as_the_store_thread_would() -> None:
+    prepared = prepare_or_error(SOURCE, STCN, "application/rss+xml", NOW)
+    assert isinstance(prepared, Prepared)
+
+    async def go() -> tuple[TextAnalysis, ...]:
+        async with WorkerPool(1) as pool:
+            return await pool.call(analyse_drafts, prepared.drafts, 8)
+
+    in_worker = run(go())
+    assert in_worker == analyse_drafts(prepared.drafts, 8)
+    assert len(in_worker) == len(prepared.drafts) and any(a.linked for a in in_worker)
 
 
 def test_a_source_error_comes_back_with_its_fields() -> None:

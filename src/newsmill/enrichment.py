@@ -7,7 +7,7 @@ small and the stage itself imports neither config nor store.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import TypeVar
@@ -17,6 +17,8 @@ from newsmill.enrich import (
     EnrichContext,
     EnrichSettings,
     TagRules,
+    TextAnalysis,
+    analyse_drafts,
     enrich_articles,
     enrich_drafts,
     index_fields,
@@ -74,15 +76,33 @@ def enrich_context(config: Config, store: Store) -> EnrichContext:
     return EnrichContext(enrich_settings(config), names, store.story_candidates)
 
 
+def fresh_drafts(store: Store, drafts: Sequence[ArticleDraft]) -> list[ArticleDraft]:
+    """The new and changed articles (those whose content hash the store does not have): the
+    ones to enrich, for a feed repeats most of its items on every fetch."""
+    known = store.content_hashes([draft.id for draft in drafts])
+    return [draft for draft in drafts if known.get(draft.id) != draft.content_hash]
+
+
 def save_enriched(
-    store: Store, context: EnrichContext, state: SourceState, drafts: Sequence[ArticleDraft], now: datetime
+    store: Store,
+    context: EnrichContext,
+    state: SourceState,
+    drafts: Sequence[ArticleDraft],
+    now: datetime,
+    analyses: Mapping[str, TextAnalysis] | None = None,
 ) -> SaveCounts:
     """Enrich a source's new and changed articles, then store them, what enrich made of them and
-    the source's state in one transaction. Unchanged articles (same content hash) are not
-    enriched again: a feed repeats most of its items on every fetch."""
-    known = store.content_hashes([draft.id for draft in drafts])
-    fresh = [draft for draft in drafts if known.get(draft.id) != draft.content_hash]
-    enrichments = enrich_drafts(fresh, context, now)
+    the source's state in one transaction. Unchanged articles are not enriched again.
+
+    `analyses` (by article id) are what worker processes made of the articles' text already
+    (`analyse_drafts`); an article without one is analysed here.
+    """
+    fresh = fresh_drafts(store, drafts)
+    analyses = analyses or {}
+    made = {draft.id: draft for draft in fresh if draft.id not in analyses}
+    made_here = dict(zip(made, analyse_drafts(list(made.values()), context.settings.keywords), strict=True))
+    in_order = [analyses.get(draft.id) or made_here[draft.id] for draft in fresh]
+    enrichments = enrich_drafts(fresh, context, now, in_order)
     by_id = {draft.id: enrichment for draft, enrichment in zip(fresh, enrichments, strict=True)}
     return store.save_articles(state, drafts, now, enrichments=by_id)
 

@@ -2,7 +2,9 @@
 
 It lives apart from `pipeline` so that worker processes import only the parse and clean
 stages (not the store, the fetcher or the command line) when a big run spreads the work
-over every core.
+over every core. The same workers then make the enrich stage's text analysis of the new and
+changed articles (`newsmill.enrich.analyse_drafts`: segmentation, keywords, index text, story
+signature), leaving the store thread only what needs the store.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from newsmill.enrich.keywords import extract_keywords, is_common_word
+from newsmill.enrich.analysis import TextAnalysis, analyse_drafts, analyse_text
+from newsmill.enrich.keywords import is_common_word
 from newsmill.enrich.segment import Segmenter, compile_query, index_text, segmenter
 from newsmill.enrich.stocks import (
     StockNames,
@@ -21,7 +22,7 @@ from newsmill.enrich.stocks import (
     normalise_code,
     read_stock_csv,
 )
-from newsmill.enrich.stories import CandidateLookup, StoryGrouper, band_keys, minhash, shingles
+from newsmill.enrich.stories import CandidateLookup, StoryGrouper
 from newsmill.models import Article, ArticleDraft, Enrichment, StockMention
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "EnrichSettings",
     "StockNames",
     "TagRules",
+    "TextAnalysis",
+    "analyse_drafts",
     "compile_query",
     "enrich_articles",
     "enrich_drafts",
@@ -46,19 +49,25 @@ class TagRules:
 
     aliases: Mapping[str, str] = field(default_factory=dict)
     block: frozenset[str] = frozenset()
+    # both lower-cased, once (not twice for every article)
+    _folded: tuple[dict[str, str], frozenset[str]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        aliases = {key.lower(): value for key, value in self.aliases.items()}
+        object.__setattr__(self, "_folded", (aliases, frozenset(tag.lower() for tag in self.block)))
 
     def merged(self, other: TagRules) -> TagRules:
         """These rules with `other`'s added (a source's rules on top of the global ones)."""
         return TagRules({**self.aliases, **other.aliases}, self.block | other.block)
 
     def apply(self, tags: Iterable[str]) -> tuple[str, ...]:
-        aliases = {key.lower(): value for key, value in self.aliases.items()}
-        block = {tag.lower() for tag in self.block}
+        aliases, block = self._folded
         kept: dict[str, str] = {}
         for tag in tags:
             tag = aliases.get(tag.lower(), tag).strip()
-            if tag and tag.lower() not in block:
-                kept.setdefault(tag.lower(), tag)
+            folded = tag.lower()
+            if tag and folded not in block:
+                kept.setdefault(folded, tag)
         return tuple(kept.values())
 
 
@@ -101,13 +110,19 @@ class _Item:
     published: datetime
 
 
-def enrich_drafts(drafts: Sequence[ArticleDraft], context: EnrichContext, now: datetime) -> list[Enrichment]:
-    """Enrich one source's cleaned articles, in order (an undated one counts as published now)."""
+def enrich_drafts(
+    drafts: Sequence[ArticleDraft],
+    context: EnrichContext,
+    now: datetime,
+    analyses: Sequence[TextAnalysis] | None = None,
+) -> list[Enrichment]:
+    """Enrich one source's cleaned articles, in order (an undated one counts as published now).
+    `analyses`, one per draft, were made already (in a worker process): they are not made again."""
     items = [
         _Item(d.id, d.source, d.title, d.content_html, d.content_text, d.tags, d.published or now)
         for d in drafts
     ]
-    return _enrich_all(items, context)
+    return _enrich_all(items, context, analyses)
 
 
 def enrich_articles(articles: Sequence[Article], context: EnrichContext) -> list[Enrichment]:
@@ -125,49 +140,47 @@ def index_fields(title: str, text: str, words_of: Segmenter | None = None) -> tu
     return index_text(title, words_of.words(title)), index_text(text, words_of.words(text))
 
 
-def _enrich_all(items: Sequence[_Item], context: EnrichContext) -> list[Enrichment]:
+def _enrich_all(
+    items: Sequence[_Item], context: EnrichContext, analyses: Sequence[TextAnalysis] | None = None
+) -> list[Enrichment]:
+    if analyses is None:
+        limit, words_of = context.settings.keywords, context.segmenter
+        analyses = [analyse_text(i.title, i.content_text, i.content_html, limit, words_of) for i in items]
+    elif len(analyses) != len(items):
+        raise ValueError(f"{len(analyses)} analyses for {len(items)} articles")
     grouper = StoryGrouper(context.lookup, context.settings.story_window)
-    words = context.segmenter.words
-    segmented = [(words(item.title), words(item.content_text)) for item in items]
-    signatures = [minhash(shingles(body or title)) for title, body in segmented]
-    grouper.prefetch([(signature, item.published) for signature, item in zip(signatures, items, strict=True)])
+    # one candidate query for the whole batch, not one per article
+    grouper.prefetch([(a.bands, item.published) for a, item in zip(analyses, items, strict=True)])
+    rules = {source: context.settings.rules_for(source) for source in {item.source for item in items}}
     return [
-        _enrich(item, context, grouper, title, body, signature)
-        for item, (title, body), signature in zip(items, segmented, signatures, strict=True)
+        _enrich(item, rules[item.source], context, grouper, a)
+        for item, a in zip(items, analyses, strict=True)
     ]
 
 
 def _enrich(
-    item: _Item,
-    context: EnrichContext,
-    grouper: StoryGrouper,
-    title_words: list[str],
-    body_words: list[str],
-    signature: tuple[int, ...],
+    item: _Item, rules: TagRules, context: EnrichContext, grouper: StoryGrouper, analysis: TextAnalysis
 ) -> Enrichment:
-    rules = context.settings.rules_for(item.source)
-    keywords = rules.apply(extract_keywords(title_words, body_words, context.settings.keywords))
-    linked = linked_mentions(item.content_html) if "stockcode=" in item.content_html else []
-    learned = tuple(mention for mention in linked if context.names.add(mention))
-    stocks = merge_mentions(linked, _plain_mentions(context.names, title_words, body_words))
-    bands = band_keys(signature)
-    story, merged = grouper.assign(item.id, item.title, item.published, signature, bands)
+    """What the store adds to an article's analysis: tag rules, the names learned so far (its
+    own links first), its story among the stored articles and the batch's earlier ones."""
+    keywords = rules.apply(analysis.keywords)
+    learned = tuple(mention for mention in analysis.linked if context.names.add(mention))
+    plain = _plain_mentions(context.names, analysis) if len(context.names) else []
+    story, merged = grouper.assign(item.id, item.title, item.published, analysis.minhash, analysis.bands)
     return Enrichment(
         keywords=keywords,
         tags=rules.apply(item.feed_tags + keywords),
         feed_tags=item.feed_tags,
-        stocks=stocks,
+        stocks=merge_mentions(analysis.linked, plain),
         learned=learned,
-        index_title=index_text(item.title, title_words),
-        index_body=index_text(item.content_text, body_words),
-        minhash=signature,
-        bands=bands,
+        index_title=analysis.index_title,
+        index_body=analysis.index_body,
+        minhash=analysis.minhash,
+        bands=analysis.bands,
         story=story,
         merged=merged,
     )
 
 
-def _plain_mentions(names: StockNames, *word_lists: Sequence[str]) -> list[StockMention]:
-    if not len(names):
-        return []
-    return [mention for words in word_lists for mention in names.find(words)]
+def _plain_mentions(names: StockNames, analysis: TextAnalysis) -> list[StockMention]:
+    return [mention for words in analysis.words() for mention in names.find(words)]

@@ -78,6 +78,7 @@ class StockNames:
     ) -> None:
         self._codes: dict[str, str] = {}
         self._prefixes: set[str] = set()
+        self._firsts: set[str] = set()  # names and their prefixes: where a match can start
         self._is_common = is_common or (lambda _name: False)
         for name, code in (names or {}).items():
             self.add(StockMention(code=code, name=name))
@@ -94,6 +95,7 @@ class StockNames:
             return False
         self._codes[mention.name] = mention.code
         self._prefixes.update(mention.name[:i] for i in range(1, len(mention.name)))
+        self._firsts.update(mention.name[:i] for i in range(1, len(mention.name) + 1))
         return True
 
     def code(self, name: str) -> str | None:
@@ -102,8 +104,12 @@ class StockNames:
     def find(self, words: Sequence[str]) -> list[StockMention]:
         """Names made of 1 to MAX_NAME_SEGMENTS consecutive whole words, each code once."""
         found: dict[str, StockMention] = {}
-        codes, prefixes = self._codes, self._prefixes
-        for start in range(len(words)):
+        codes, prefixes, firsts = self._codes, self._prefixes, self._firsts
+        if firsts.isdisjoint(words):  # checked in C: no word can start a name
+            return []
+        for start, first in enumerate(words):
+            if first not in firsts:
+                continue
             joined = ""
             for word in words[start : start + MAX_NAME_SEGMENTS]:
                 joined += word

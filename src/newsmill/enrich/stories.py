@@ -16,8 +16,10 @@ With 20 bands of 3 rows, a pair at similarity 0.5 becomes candidates with probab
 from __future__ import annotations
 
 import itertools
+import operator
 import zlib
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -91,16 +93,16 @@ def minhash(shingle_hashes: set[int]) -> tuple[int, ...]:
 
 def band_keys(signature: Sequence[int]) -> tuple[int, ...]:
     """One signed 64-bit key per band (the band's number is hashed in, so bands never collide)."""
-    return tuple(
-        hash((band, *signature[band * ROWS : (band + 1) * ROWS])) for band in range(len(signature) // ROWS)
-    )
+    rows = [signature[row::ROWS] for row in range(ROWS)]  # zip pairs them up band by band, in C
+    return tuple(map(hash, zip(range(len(signature) // ROWS), *rows, strict=False)))  # drops a partial band
 
 
 def similarity(first: Sequence[int], second: Sequence[int]) -> float:
     """Estimated Jaccard similarity of two signatures' shingle sets."""
     if not first or len(first) != len(second):
         return 0.0
-    return sum(a == b for a, b in zip(first, second, strict=True)) / len(first)
+    same: int = sum(map(operator.eq, first, second))  # compared in C
+    return same / len(first)
 
 
 def title_similarity(first: str, second: str) -> float:
@@ -123,29 +125,88 @@ def same_story(signature: Sequence[int], title: str, candidate: StoryCandidate) 
 
 
 @dataclass
+class _Group:
+    """The candidates of one story under one band key, and the earliest lead time among them."""
+
+    earliest_lead: datetime
+    candidates: list[StoryCandidate] = field(default_factory=list)
+
+
+# band key → story → its candidates with that key
+_Index = dict[int, dict[str, _Group]]
+
+
+def _add(index: _Index, keys: Sequence[int], candidate: StoryCandidate) -> None:
+    for key in keys:
+        groups = index.setdefault(key, {})
+        group = groups.get(candidate.story)
+        if group is None:
+            groups[candidate.story] = _Group(candidate.lead_published, [candidate])
+        else:
+            group.candidates.append(candidate)
+            if candidate.lead_published < group.earliest_lead:
+                group.earliest_lead = candidate.lead_published
+
+
+@dataclass
+class _Probe:
+    """A new article looking for its story: the candidates it has met, and its window."""
+
+    title: str
+    signature: tuple[int, ...]
+    since: datetime
+    until: datetime
+    seen: set[str]  # article ids
+
+    def earliest_match(self, group: _Group, lead: datetime | None, known: datetime | None) -> datetime | None:
+        """The earliest lead time of `known` and those of the group's similar candidates (all
+        of them led by `lead`, when the batch changed their story's lead)."""
+        floor = group.earliest_lead if lead is None else lead
+        for candidate in group.candidates:
+            if known is not None and known <= floor:
+                break  # matched already, and no candidate here has an earlier lead
+            if candidate.article_id in self.seen or not self.since <= candidate.published <= self.until:
+                continue
+            self.seen.add(candidate.article_id)
+            lead_published = candidate.lead_published if lead is None else lead
+            if (known is None or lead_published < known) and same_story(
+                self.signature, self.title, candidate
+            ):
+                known = lead_published
+        return known
+
+
+@dataclass
 class StoryGrouper:
     """Assigns stories to new articles one at a time, against the store (through `lookup`) and
-    the articles assigned earlier in the same batch, which the store has not seen yet."""
+    the articles assigned earlier in the same batch, which the store has not seen yet.
+
+    Candidates are kept by band key and story: once an article matched a story, the rest of
+    that story's candidates are skipped, so a story of hundreds of articles costs about one
+    comparison per new article, not hundreds.
+    """
 
     lookup: CandidateLookup
     window: timedelta = timedelta(days=3)
-    _batch: dict[int, list[StoryCandidate]] = field(default_factory=dict)
+    _batch: _Index = field(default_factory=dict)
     _renamed: dict[str, str] = field(default_factory=dict)  # merged story → the story it joined
     _leads: dict[str, datetime] = field(default_factory=dict)  # lead published, when it changed
-    _stored: dict[int, list[StoryCandidate]] | None = None  # prefetched candidates by band key
+    _stored: _Index | None = None  # prefetched candidates
+    _shared: set[int] | None = None  # after a prefetch: the keys of two or more of the batch's articles
 
-    def prefetch(self, signatures: Sequence[tuple[tuple[int, ...], datetime]]) -> None:
-        """Look up the stored candidates of a whole batch at once (one query, not one per
-        article); `assign` then finds them here by band key."""
-        keys = sorted({key for signature, _ in signatures for key in band_keys(signature)})
+    def prefetch(self, batch: Sequence[tuple[Sequence[int], datetime]]) -> None:
+        """Look up the stored candidates of a whole batch, given as (band keys, published) of
+        each article, at once (one query, not one per article); `assign`, given the articles of
+        that batch, then finds them here, exactly those a lookup of its own would have found."""
+        counts = Counter(key for bands, _ in batch for key in bands)
+        # an article is only looked for under keys another one of the batch has
+        self._shared = {key for key, count in counts.items() if count > 1}
+        keys = sorted(counts)
         if not keys:
             return
-        since = min(when for _, when in signatures) - self.window
-        until = max(when for _, when in signatures) + self.window
-        self._stored = {}
-        for candidate in self.lookup(keys, since, until):
-            for key in band_keys(candidate.minhash):
-                self._stored.setdefault(key, []).append(candidate)
+        since = min(when for _, when in batch) - self.window
+        until = max(when for _, when in batch) + self.window
+        self._stored = self._index(self.lookup(keys, since, until), set(keys))
 
     def assign(
         self,
@@ -156,43 +217,49 @@ class StoryGrouper:
         bands: tuple[int, ...],
     ) -> tuple[str, tuple[str, ...]]:
         """The article's story (its lead's id) and the stories it merged into that one."""
-        matched: dict[str, datetime] = {}
-        for candidate in self._candidates(bands, published):
-            if candidate.article_id != article_id and same_story(signature, title, candidate):
-                story = self._resolve(candidate.story)
-                lead_published = self._leads.get(story, candidate.lead_published)
-                matched[story] = min(lead_published, matched.get(story, lead_published))
+        matched = self._matches(article_id, title, published, signature, bands)
         contenders = sorted([(when, story) for story, when in matched.items()] + [(published, article_id)])
         lead_published, lead = contenders[0]
         merged = tuple(story for story in sorted(matched) if story != lead)
         for story in merged:
             self._renamed[story] = lead
         self._leads[lead] = lead_published
-        remembered = StoryCandidate(article_id, lead, lead_published, published, title, signature)
-        for key in bands:
-            self._batch.setdefault(key, []).append(remembered)
+        keys = bands if self._shared is None else [key for key in bands if key in self._shared]
+        _add(self._batch, keys, StoryCandidate(article_id, lead, lead_published, published, title, signature))
         return lead, merged
 
-    def _candidates(self, bands: Sequence[int], published: datetime) -> list[StoryCandidate]:
+    def _matches(
+        self,
+        article_id: str,
+        title: str,
+        published: datetime,
+        signature: tuple[int, ...],
+        bands: tuple[int, ...],
+    ) -> dict[str, datetime]:
+        """Each story with a similar candidate in the window, and its earliest lead time."""
         if not bands:
-            return []
-        since, until = published - self.window, published + self.window
-        if self._stored is None:
-            stored: dict[int, list[StoryCandidate]] = {}
-            for candidate in self.lookup(bands, since, until):
-                for key in band_keys(candidate.minhash):
-                    stored.setdefault(key, []).append(candidate)
-        else:
-            stored = self._stored
-        found: list[StoryCandidate] = []
-        seen: set[str] = set()
-        for source in (stored, self._batch):
+            return {}
+        probe = _Probe(title, signature, published - self.window, published + self.window, {article_id})
+        stored = self._stored
+        if stored is None:
+            stored = self._index(self.lookup(bands, probe.since, probe.until), set(bands))
+        matched: dict[str, datetime] = {}
+        for index in (stored, self._batch):
             for key in bands:
-                for candidate in source.get(key, ()):
-                    if candidate.article_id not in seen and since <= candidate.published <= until:
-                        seen.add(candidate.article_id)
-                        found.append(candidate)
-        return found
+                for raw_story, group in index.get(key, {}).items():
+                    story = self._resolve(raw_story)
+                    earliest = probe.earliest_match(group, self._leads.get(story), matched.get(story))
+                    if earliest is not None:
+                        matched[story] = earliest
+        return matched
+
+    @staticmethod
+    def _index(candidates: Iterable[StoryCandidate], wanted: set[int]) -> _Index:
+        """Candidates by band key and story, under the `wanted` keys only."""
+        index: _Index = {}
+        for candidate in candidates:
+            _add(index, [key for key in band_keys(candidate.minhash) if key in wanted], candidate)
+        return index
 
     def _resolve(self, story: str) -> str:
         while story in self._renamed:
