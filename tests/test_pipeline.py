@@ -233,3 +233,40 @@ def test_each_example_feed_is_stored_with_absolute_links(
         assert article.title.strip()
         assert article.published.tzinfo is not None
         assert "<script" not in article.content_html
+
+
+def test_process_source_takes_one_result_through_the_same_steps_as_a_run(tmp_path: Path) -> None:
+    from newsmill.config import load_config
+    from newsmill.errors import ParseError
+    from newsmill.models import FetchResult
+    from newsmill.pipeline import current_state, process_source
+    from newsmill.store import open_store
+
+    config = load_config(write_config(tmp_path, {"证券时报网 要闻": "https://www.stcn.com/rss"}))
+    source = config.sources[0]
+    store = open_store(config.store.url, root=config.root)
+    now = datetime(2021, 10, 12, 6, 0, tzinfo=UTC)
+    try:
+        new = FetchResult(source.name, source.url, False, STCN, "application/rss+xml", etag='"v1"')
+        first = process_source(config, store, source, current_state(source, None), new, now)
+        state = store.source_states()[source.name]
+        assert first.status is SourceStatus.OK and first.counts.new == first.entries >= 8
+        assert state.etag == '"v1"' and state.body_hash and state.next_fetch == first.next_fetch
+
+        same = process_source(config, store, source, state, new, now)  # same bytes: no parse
+        assert same.status is SourceStatus.NOT_MODIFIED and same.counts.new == 0
+        unchanged = FetchResult(source.name, source.url, True, etag='"v1"', status=304)
+        assert (
+            process_source(config, store, source, state, unchanged, now).status is SourceStatus.NOT_MODIFIED
+        )
+
+        broken = FetchResult(source.name, source.url, False, b"<html><body>gone</body></html>", "text/html")
+        failed = process_source(config, store, source, state, broken, now)
+        assert failed.status is SourceStatus.ERROR and failed.error
+        error = ParseError(source.name, "boom")
+        process_source(config, store, source, store.source_states()[source.name], error, now)
+        after = store.source_states()[source.name]
+        assert after.error_count == 2 and after.last_error and after.etag == '"v1"'
+        assert store.count_articles(source=source.name) == first.counts.new
+    finally:
+        store.close()

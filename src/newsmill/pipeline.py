@@ -8,18 +8,19 @@ leaves half a source behind and never stops the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from newsmill.config import Config
-from newsmill.enrich import EnrichContext
-from newsmill.enrichment import enrich_context, save_enriched
+from newsmill.enrich import EnrichContext, TextAnalysis, analyse_drafts
+from newsmill.enrichment import enrich_context, fresh_drafts, save_enriched
 from newsmill.errors import SourceError
 from newsmill.fetch import fetch_many
 from newsmill.fetch.schedule import next_fetch_time
@@ -109,13 +110,27 @@ async def fetch_sources(
 
     async with _Processor(config, store, workers=worker_count(config, len(requests))) as processor:
 
-        async def settle(request: FetchRequest, result: FetchResult | SourceError) -> None:
-            report(await processor.handle(request.source, states[request.source.name], result, clock()))
+        async def finish(source: Source, step: _Parse, now: datetime) -> None:
+            report(await processor.finish(source, step, now))
 
-        # Each source settles in its own task, so parsing one never holds up taking the next.
-        fetched = fetch_many(requests, config.fetch)
-        tasks = [asyncio.create_task(settle(*outcome)) async for outcome in fetched]
-        await asyncio.gather(*tasks)
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            async with contextlib.aclosing(fetch_many(requests, config.fetch)) as fetched:
+                async for request, result in fetched:
+                    source, now = request.source, clock()
+                    step = _settle_fetch(config, source, states[source.name], result, now)
+                    if isinstance(step, _Parse):
+                        # Each new body settles in its own task, so parsing one never holds up
+                        # taking the next. A failure or a 304 is settled here, without a task.
+                        tasks.append(asyncio.create_task(finish(source, step, now)))
+                    else:
+                        await processor.hold(step.state)
+                        report(step.outcome)
+            await asyncio.gather(*tasks)
+        finally:  # after a failure, no task may outlive the processor
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
     return outcomes
 
 
@@ -159,41 +174,31 @@ class _Processor:
             if self._pool is not None:
                 await self._pool.__aexit__(kind, value, traceback)
 
-    async def handle(
-        self, source: Source, state: SourceState, result: FetchResult | SourceError, now: datetime
-    ) -> SourceOutcome:
-        """Take one source's fetch result to its outcome."""
-        if isinstance(result, SourceError):
-            return await self._failed(source, state, result, now)
-        state = _after_fetch(state, result, now)
-        digest = hashlib.sha1(result.body).hexdigest()
-        if result.not_modified or digest == state.body_hash:
-            state = _healthy(state, source, SourceStatus.NOT_MODIFIED, now)
-            await self._hold(state)
-            return SourceOutcome(source.name, SourceStatus.NOT_MODIFIED, next_fetch=state.next_fetch)
-        prepared = await self._prepare(source, result, now)
-        if isinstance(prepared, SourceError):
-            return await self._failed(source, state, prepared, now)
-        state = replace(_healthy(state, source, SourceStatus.OK, now), body_hash=digest)
-        counts = await self._run(self._save, state, prepared.drafts, now)
-        return SourceOutcome(
-            source.name, SourceStatus.OK, counts, prepared.entries, next_fetch=state.next_fetch
-        )
+    async def finish(self, source: Source, step: _Parse, now: datetime) -> SourceOutcome:
+        """Take a source with a new body to its outcome (the steps of `process_source`)."""
+        prepared = await self._prepare(source, step.result, now)
+        settled = _settle_prepared(self.config, source, step, prepared, now)
+        if isinstance(settled, _Done):
+            await self.hold(settled.state)
+            return settled.outcome
+        analyses = await self._analyse(settled.prepared.drafts)
+        counts = await self._run(self._save, settled.state, settled.prepared.drafts, now, analyses)
+        return _saved(source, settled, counts)
 
-    def _save(self, state: SourceState, drafts: Sequence[ArticleDraft], now: datetime) -> SaveCounts:
+    def _save(
+        self,
+        state: SourceState,
+        drafts: Sequence[ArticleDraft],
+        now: datetime,
+        analyses: Mapping[str, TextAnalysis] | None = None,
+    ) -> SaveCounts:
         """Enrich, then store (in the store thread: enriching reads what the store learned)."""
         if self._context is None:
             self._context = enrich_context(self.config, self.store)
-        return save_enriched(self.store, self._context, state, drafts, now)
+        return save_enriched(self.store, self._context, state, drafts, now, analyses)
 
-    async def _failed(
-        self, source: Source, state: SourceState, error: SourceError, now: datetime
-    ) -> SourceOutcome:
-        state = _failed_state(self.config, source, state, error, now)
-        await self._hold(state)
-        return SourceOutcome(source.name, state.status, error=error.message, next_fetch=state.next_fetch)
-
-    async def _hold(self, state: SourceState) -> None:
+    async def hold(self, state: SourceState) -> None:
+        """Write an unchanged or failed source's new state, in a batch."""
         self._held.append(state)
         if len(self._held) >= STATE_BATCH or time.monotonic() - self._last_flush >= STATE_FLUSH:
             await self._flush()
@@ -214,6 +219,20 @@ class _Processor:
                 pass  # a worker died (killed, out of memory): do the work here instead
         return await self._run(prepare_or_error, *args)
 
+    async def _analyse(self, drafts: Sequence[ArticleDraft]) -> dict[str, TextAnalysis] | None:
+        """Segment, score and sign the new and changed articles in a worker process, if there
+        are some: the store thread then only adds what needs the store (names, stories)."""
+        if self._pool is None:
+            return None
+        fresh = await self._run(fresh_drafts, self.store, drafts)
+        if not fresh:
+            return {}
+        try:
+            analyses = await self._pool.call(analyse_drafts, fresh, self.config.enrich.keywords)
+        except WorkerLost:
+            return None  # the store thread analyses them instead
+        return {draft.id: analysis for draft, analysis in zip(fresh, analyses, strict=True)}
+
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._writer, function, *args)
 
@@ -231,52 +250,98 @@ def process_source(
     The same steps as a run's `_Processor`, one source at a time, for callers that have
     a single result in hand.
     """
+    step: _Done | _Parse | _Save = _settle_fetch(config, source, state, result, now)
+    if isinstance(step, _Parse):
+        prepared = prepare_or_error(source, step.result.body, step.result.content_type, now, step.result.url)
+        step = _settle_prepared(config, source, step, prepared, now)
+    if isinstance(step, _Done):
+        store.save_state(step.state)
+        return step.outcome
+    counts = save_enriched(store, enrich_context(config, store), step.state, step.prepared.drafts, now)
+    return _saved(source, step, counts)
+
+
+# Where one source's fetch stands, in the steps that a run (`fetch_sources`, `_Processor`)
+# and `process_source` share: they differ only in where the parsing and the writing run.
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """Settled: only the state is left to record."""
+
+    state: SourceState
+    outcome: SourceOutcome
+
+
+@dataclass(frozen=True, slots=True)
+class _Parse:
+    """A new body (sha1 `digest`) to parse and clean."""
+
+    state: SourceState
+    result: FetchResult
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Save:
+    """Drafts to store, with the state, in one transaction."""
+
+    state: SourceState
+    prepared: Prepared
+
+
+def _settle_fetch(
+    config: Config, source: Source, state: SourceState, result: FetchResult | SourceError, now: datetime
+) -> _Done | _Parse:
+    """The first step: a failure or an unchanged body settles the source."""
     if isinstance(result, SourceError):
-        return _record_failure(config, store, source, state, result, now)
-    state = _after_fetch(state, result, now)
+        return _failure(config, source, state, result, now)
+    fetched = _after_fetch(state, result, now)
     digest = hashlib.sha1(result.body).hexdigest()
     if result.not_modified or digest == state.body_hash:
-        state = _healthy(state, source, SourceStatus.NOT_MODIFIED, now)
-        store.save_state(state)
-        return SourceOutcome(source.name, SourceStatus.NOT_MODIFIED, next_fetch=state.next_fetch)
-    prepared = prepare_or_error(source, result.body, result.content_type, now, result.url)
+        state = replace(state, **fetched, **_healthy(source, SourceStatus.NOT_MODIFIED, now))
+        outcome = SourceOutcome(source.name, SourceStatus.NOT_MODIFIED, next_fetch=state.next_fetch)
+        return _Done(state, outcome)
+    return _Parse(replace(state, **fetched), result, digest)
+
+
+def _settle_prepared(
+    config: Config, source: Source, step: _Parse, prepared: Prepared | SourceError, now: datetime
+) -> _Done | _Save:
+    """The step after parsing and cleaning: a failure, or the drafts to save."""
     if isinstance(prepared, SourceError):
-        return _record_failure(config, store, source, state, prepared, now)
-    state = replace(_healthy(state, source, SourceStatus.OK, now), body_hash=digest)
-    counts = save_enriched(store, enrich_context(config, store), state, prepared.drafts, now)
-    return SourceOutcome(source.name, SourceStatus.OK, counts, prepared.entries, next_fetch=state.next_fetch)
+        return _failure(config, source, step.state, prepared, now)
+    state = replace(step.state, **_healthy(source, SourceStatus.OK, now), body_hash=step.digest)
+    return _Save(state, prepared)
 
 
-def _after_fetch(state: SourceState, result: FetchResult, now: datetime) -> SourceState:
+def _saved(source: Source, step: _Save, counts: SaveCounts) -> SourceOutcome:
+    entries, next_fetch = step.prepared.entries, step.state.next_fetch
+    return SourceOutcome(source.name, SourceStatus.OK, counts, entries, next_fetch=next_fetch)
+
+
+def _failure(config: Config, source: Source, state: SourceState, error: SourceError, now: datetime) -> _Done:
+    state = _failed_state(config, source, state, error, now)
+    outcome = SourceOutcome(source.name, state.status, error=error.message, next_fetch=state.next_fetch)
+    return _Done(state, outcome)
+
+
+def _after_fetch(state: SourceState, result: FetchResult, now: datetime) -> dict[str, Any]:
     """Cache headers and a permanent redirect's new URL, kept whatever the body turns out to be."""
-    return replace(
-        state,
-        url=result.permanent_url or state.url,
-        etag=result.etag if result.etag is not None else state.etag,
-        last_modified=result.last_modified if result.last_modified is not None else state.last_modified,
-        last_fetched=now,
-    )
+    return {
+        "url": result.permanent_url or state.url,
+        "etag": result.etag if result.etag is not None else state.etag,
+        "last_modified": result.last_modified if result.last_modified is not None else state.last_modified,
+        "last_fetched": now,
+    }
 
 
-def _healthy(state: SourceState, source: Source, status: SourceStatus, now: datetime) -> SourceState:
+def _healthy(source: Source, status: SourceStatus, now: datetime) -> dict[str, Any]:
     """A fetch that worked clears the error record; the source is due again after its interval."""
     next_fetch = next_fetch_time(
         now=now, interval=source.interval, error_count=0, retry_after=None, max_backoff=source.interval
     )
-    return replace(state, status=status, error_count=0, last_error=None, next_fetch=next_fetch)
-
-
-def _record_failure(
-    config: Config,
-    store: Store,
-    source: Source,
-    state: SourceState,
-    error: SourceError,
-    now: datetime,
-) -> SourceOutcome:
-    state = _failed_state(config, source, state, error, now)
-    store.save_state(state)
-    return SourceOutcome(source.name, state.status, error=error.message, next_fetch=state.next_fetch)
+    return {"status": status, "error_count": 0, "last_error": None, "next_fetch": next_fetch}
 
 
 def _failed_state(

@@ -150,3 +150,23 @@ def test_tracker_images_are_recognized() -> None:
     assert is_tracker_image("https://a.example/track/pixel.gif")
     assert not is_tracker_image("https://img.stcn.com/pixel-art/cover.jpg")
     assert not is_tracker_image("https://img.stcn.com/2021/10/a.jpg")
+
+
+@pytest.mark.parametrize(
+    ("url", "base"),
+    [
+        ("https://example.com/news?id=1&utm_source=rss&utm_medium=feed", None),
+        ("https://example.com/news?utm_source=rss#top", None),
+        ("https://example.com/a?spm=1&&id=2&fbclid=x#rd", None),
+        ("/a?utm_source=x&id=3", "https://www.stcn.com/news/"),
+        ("https://example.com/a?utm_source=x&q=a%20b+c", None),
+        ("https://EXAMPLE.com/a?utm_source=x", None),
+        ("https://mp.weixin.qq.com/s?__biz=1&scene=2&utm_source=x", None),
+    ],
+)
+def test_the_fast_path_for_tracking_parameters_gives_what_the_careful_path_gives(
+    url: str, base: str | None
+) -> None:
+    from newsmill.clean import urls
+
+    assert canonical_url(url, base_url=base) == urls._canonical(url, base, urls._MAX_UNWRAP)

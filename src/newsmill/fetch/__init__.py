@@ -9,7 +9,7 @@ read `file://` URLs from disk. `next_fetch_time` says when a source is due again
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 
 from newsmill.config import FetchConfig
 from newsmill.errors import SourceError
@@ -28,7 +28,7 @@ async def fetch_one(request: FetchRequest, config: FetchConfig) -> FetchResult:
         return await fetcher.fetch(request)
 
 
-async def fetch_many(requests: Sequence[FetchRequest], config: FetchConfig) -> AsyncIterator[Outcome]:
+async def fetch_many(requests: Sequence[FetchRequest], config: FetchConfig) -> AsyncGenerator[Outcome, None]:
     """Fetch a batch; yield `(request, result or error)` for each source as it finishes.
 
     One source's failure is yielded, never raised; every request is yielded exactly once.

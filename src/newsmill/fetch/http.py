@@ -132,7 +132,7 @@ class Fetcher:
         """Request the URL and follow redirects by hand, checking each hop with the guard."""
         name = request.source.name
         url = _parse_url(name, request.url)
-        visits = Counter([str(url)])
+        visits: Counter[str] | None = None  # made on the first redirect: most fetches have none
         permanent, hops = True, 0
         while True:
             reply = await self._exchange(request, url)
@@ -140,6 +140,8 @@ class Fetcher:
                 return _result(request, reply, redirected=hops > 0, permanent=permanent)
             hops += 1
             permanent = permanent and reply.status in PERMANENT_REDIRECTS
+            if visits is None:
+                visits = Counter([str(url)])
             url = _redirect_target(name, reply)
             visits[str(url)] += 1
             if visits[str(url)] > MAX_VISITS:
