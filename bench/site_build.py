@@ -132,7 +132,11 @@ def child_build(config: str) -> None:
 
     with Mill.open(config) as mill:
         report = build_site(mill.store, mill.config)
-    print(json.dumps({"seconds": report.seconds, "written": report.written, "files": report.files}))
+    print(
+        json.dumps(
+            {"seconds": report.seconds, "written": report.written, "files": report.files, "read": report.read}
+        )
+    )
 
 
 def run_child(command: list[str], cwd: Path | None = None) -> tuple[float, float, float, str]:
@@ -159,7 +163,10 @@ def newsmill_build(config: Path, label: str) -> Run:
     seconds, rss, cpu, out = run_child([sys.executable, __file__, "--child", str(config)])
     report = json.loads(out.strip().splitlines()[-1])
     pages = html_pages(config.parent / "site")
-    note = f"build {report['seconds']:.2f} s in process; {report['written']:,} of {report['files']:,} files written"
+    note = (
+        f"build {report['seconds']:.2f} s in process; {report['read']:,} articles read; "
+        f"{report['written']:,} of {report['files']:,} files written"
+    )
     return Run(label, pages, seconds, rss, note, cpu)
 
 

@@ -8,18 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from newsmill.config import Config, load_config
-from newsmill.enrich import compile_query, normalise_code
-from newsmill.enrichment import enrich_all, enrich_missing
-from newsmill.enrichment import reindex as rebuild_search_index
 from newsmill.errors import ConfigError
-from newsmill.hexo_import import ImportReport, import_hexo_posts
 from newsmill.models import Article, SearchHit, Source, SourceOutcome, SourceState, StorySummary
-from newsmill.pipeline import OutcomeCallback, current_state, fetch_sources, plan_fetch, utcnow
 from newsmill.publish.hexo import HexoReport, configured_posts_dir, write_hexo_posts
 from newsmill.publish.site import SiteReport, build_site
 from newsmill.store import Store, open_store
+
+# The fetch pipeline (aiohttp, lxml, nh3) and the enrich stage (rjieba and its dictionary) load
+# in a good part of a second: imported by the jobs that use them, so `build`, `articles` and
+# `sources list` start without them.
+if TYPE_CHECKING:
+    from newsmill.hexo_import import ImportReport
+    from newsmill.pipeline import OutcomeCallback
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,8 @@ class Mill:
 
     def due_sources(self, names: Sequence[str] = ()) -> list[Source]:
         """The sources `fetch` would fetch now."""
+        from newsmill.pipeline import plan_fetch, utcnow
+
         planned = plan_fetch(self.config, self.store.source_states(), utcnow(), names)
         return [source for source, _state in planned]
 
@@ -89,12 +94,16 @@ class Mill:
         self, names: Sequence[str] = (), *, on_outcome: OutcomeCallback | None = None
     ) -> list[SourceOutcome]:
         """Fetch the named sources (or every due one) and store what they carry."""
+        from newsmill.pipeline import fetch_sources, plan_fetch, utcnow
+
         planned = plan_fetch(self.config, self.store.source_states(), utcnow(), names)
         if not planned:
             return []
         return asyncio.run(fetch_sources(self.config, self.store, planned, on_outcome=on_outcome))
 
     def sources(self) -> list[SourceView]:
+        from newsmill.pipeline import current_state
+
         states = self.store.source_states()
         counts = self.store.counts_by_source()
         return [
@@ -113,6 +122,8 @@ class Mill:
 
     def stock_code(self, text: str) -> str:
         """`688317` → `688317.SH`; a name the store has learned → its code."""
+        from newsmill.enrich import normalise_code
+
         code = normalise_code(text) or self.store.stock_names().get(text.strip())
         if code is None:
             raise ConfigError(
@@ -130,6 +141,8 @@ class Mill:
         limit: int = 20,
     ) -> list[SearchHit]:
         """Full-text search, Chinese included: best matches first, with snippets."""
+        from newsmill.enrich import compile_query
+
         query = compile_query(text)
         return self.store.search(query, source=source, category=category, since=since, limit=limit)
 
@@ -140,20 +153,25 @@ class Mill:
     def enrich(self, *, everything: bool = False, progress: Callable[[int], None] | None = None) -> int:
         """Enrich stored articles: the ones never enriched, or (`everything`) all of them again,
         after the algorithms or the dictionaries changed. Returns how many."""
+        from newsmill.enrichment import enrich_all, enrich_missing
+
         if everything:
             return enrich_all(self.config, self.store, progress)
         return enrich_missing(self.config, self.store, progress)
 
     def reindex(self, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the full-text search index from the stored articles."""
+        from newsmill.enrichment import reindex as rebuild_search_index
+
         return rebuild_search_index(self.store, progress)
 
-    def build(self, *, on_article: ArticleCallback | None = None) -> BuildReport:
+    def build(self, *, on_article: ArticleCallback | None = None, full: bool = False) -> BuildReport:
         """Publish the store: the static site, and Hexo posts when `[hexo] posts_dir` is set.
-        Incremental: what did not change is not written. `on_article` is called once per
+        Incremental: what did not change is not written; `full` checks every site page, not
+        only those the changes since the last build reach. `on_article` is called once per
         article each publisher handles (for a progress bar)."""
         hexo = self._build_hexo(on_article)
-        return BuildReport(hexo=hexo, site=build_site(self.store, self.config))
+        return BuildReport(hexo=hexo, site=build_site(self.store, self.config, full=full))
 
     def _build_hexo(self, on_article: ArticleCallback | None) -> HexoReport | None:
         posts_dir = configured_posts_dir(self.config)
@@ -165,4 +183,7 @@ class Mill:
         self, folder: Path | str, *, on_post: Callable[[Path], None] | None = None
     ) -> ImportReport:
         """Read existing Hexo posts under `folder` into the store (see `newsmill.hexo_import`)."""
+        from newsmill.hexo_import import import_hexo_posts
+        from newsmill.pipeline import utcnow
+
         return import_hexo_posts(self.config, self.store, Path(folder), utcnow(), on_post=on_post)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -112,3 +113,25 @@ def test_writes_leave_no_temporary_files(tmp_path: Path) -> None:
     config = site_config(tmp_path)
     build_site(ListSource(generated_articles(20)), config)
     assert not [p for p in (tmp_path / "site").rglob(".tmp-*")]
+
+
+def test_a_build_sweeps_the_temporary_files_a_killed_build_left(tmp_path: Path) -> None:
+    config = site_config(tmp_path)
+    articles = generated_articles(20)
+    build_site(ListSource(articles), config)
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a PID no process has any more: the killed build's
+    site = tmp_path / "site"
+    leftover = next(site.rglob("index.html")).parent / f".tmp-{dead.pid}-index.html"
+    leftover.write_text("<html><body>半截", encoding="utf-8")
+    someone_elses = site / ".tmp-notes.txt"
+    someone_elses.write_text("不是 newsmill 的", encoding="utf-8")
+
+    build_site(ListSource(articles), config)  # no mark of a killed build: no search of the tree
+    assert leftover.exists()
+
+    (site / f".newsmill-building-{dead.pid}").touch()
+    build_site(ListSource(articles), config)
+    assert not leftover.exists()
+    assert not list(site.glob(".newsmill-building-*"))
+    assert someone_elses.exists()

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
-from site_helpers import ExampleSite, ListSource, example_site, generated_articles, site_config
+from site_helpers import ExampleSite, ListSource, example_site, generated_articles, site_config, tree
 
 from newsmill.models import Article
 from newsmill.publish.site import build_site, query_index
 from newsmill.publish.site.search import normalize
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parents[1] / "src"
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +114,53 @@ def test_recall_equals_a_substring_scan_across_several_segments(tmp_path: Path, 
         expected = scan(articles, query)
         found = ids(query_index(tmp_path / "site", query))
         assert expected <= found, query  # (a text made of 12 phrases gives bigrams many false positives)
+
+
+def test_new_articles_rebuild_only_the_last_small_tail_segment(tmp_path: Path, monkeypatch) -> None:
+    from newsmill.publish.site import search
+
+    monkeypatch.setattr(search, "SEGMENT_DOCS", 64)
+    monkeypatch.setattr(search, "TAIL_DOCS", 16)
+    config = site_config(tmp_path)
+    old = generated_articles(300, chars=300)
+    build_site(ListSource(old), config)
+    # 4 full segments of 64, then the newest 44 in tail segments of 16, 16 and 12
+    assert len(list((tmp_path / "site" / "search").glob("s*"))) == 7
+
+    new = generated_articles(3, chars=300, start=300)
+    report = build_site(ListSource(old + new), config)
+    assert report.search_segments == 1  # the last tail segment (12 + 3 = 15 articles)
+    for article in new:
+        assert article.id[:10] in ids(query_index(tmp_path / "site", article.title.split(" ")[-1]))
+
+    more = generated_articles(20, chars=300, start=303)
+    build_site(ListSource(old + new + more), config)  # 323: 5 full segments, a tail of 3
+    assert len(list((tmp_path / "site" / "search").glob("s*"))) == 6
+    query = more[-1].title.split(" ")[-1]
+    assert more[-1].id[:10] in ids(query_index(tmp_path / "site", query))
+
+
+def test_an_unguarded_script_can_build_with_the_search_worker(tmp_path: Path) -> None:
+    """The worker is a fresh `newsmill.workers` interpreter: a multiprocessing pool would re-run
+    this script (it has no `if __name__ == "__main__"` guard) in its worker and fail."""
+    script = tmp_path / "build_it.py"
+    script.write_text(
+        textwrap.dedent(f"""
+            import sys
+            sys.path[:0] = [{str(HERE)!r}, {str(SRC)!r}]
+            from site_helpers import ListSource, generated_articles, site_config
+            from newsmill.publish.site import build, build_site
+            from pathlib import Path
+            build._Indexer.PARALLEL_FROM = 10
+            build_site(ListSource(generated_articles(40)), site_config(Path({str(tmp_path)!r})))
+            print("built")
+        """),
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("built") == 1
+    direct = tmp_path / "direct"
+    direct.mkdir()
+    build_site(ListSource(generated_articles(40)), site_config(direct))
+    assert tree(tmp_path / "site" / "search") == tree(direct / "site" / "search")

@@ -278,5 +278,9 @@ def test_sigkill_during_build_never_leaves_a_truncated_published_file(tmp_path: 
         (articles,) = db.execute("SELECT count(*) FROM articles").fetchone()
     db.close()
     assert len([p for p in posts if not p.name.startswith(".")]) == articles
-    # A killed build leaves its temporary file behind (hidden, so Hexo skips it); the next
-    # build does not clean them up yet. Every file that is not hidden is whole, as checked above.
+    # A killed build leaves its temporary files behind (hidden, so neither Hexo nor a web
+    # server shows them); the build that ran last, unkilled, swept every one of them away.
+    leftovers = [
+        p for p in tmp_path.rglob(".*") if ".tmp" in p.name or p.name.startswith(".newsmill-building")
+    ]
+    assert leftovers == []

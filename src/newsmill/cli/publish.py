@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -16,19 +16,28 @@ from newsmill.cli.render import err
 from newsmill.config import Config
 from newsmill.core import BuildReport, Mill
 from newsmill.errors import NewsmillError
-from newsmill.hexo_import import ImportReport
 from newsmill.publish.site import serve_site, site_dir
 from newsmill.publish.site.urls import root_prefix
+
+if TYPE_CHECKING:
+    from newsmill.hexo_import import ImportReport  # the import stage loads the enrich stage
 
 
 def build(
     config: ConfigOption = None,
     serve: Annotated[bool, typer.Option("--serve", help="Then serve the site on 127.0.0.1.")] = False,
     port: Annotated[int, typer.Option("--port", help="Port for --serve.")] = 8000,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Check every page, not only those the changes reach (after editing the site by hand).",
+        ),
+    ] = False,
 ) -> None:
     """Write the static site (and Hexo posts when configured) from the store; only what changed is written."""
     with open_mill(config, lock=True) as mill:
-        run_build(mill)
+        run_build(mill, full=full)
         site_config = mill.config
     if serve:
         serve_built_site(site_config, port)
@@ -72,10 +81,10 @@ def import_hexo(
     raise typer.Exit(1 if report.problems else 0)
 
 
-def run_build(mill: Mill) -> BuildReport:
+def run_build(mill: Mill, *, full: bool = False) -> BuildReport:
     """Build with a progress bar on a terminal, then say what was written where."""
     with counting("building", mill.store.count_articles()) as advance:
-        report = mill.build(on_article=lambda _article: advance())
+        report = mill.build(on_article=lambda _article: advance(), full=full)
     print_build_report(report)
     return report
 

@@ -1,43 +1,64 @@
 """`build_site`: the store's articles in, the static site out, rewriting only what changed.
 
-Two passes over the store, both streamed. The first makes a light card of every article
-(and keeps the bodies of the few newest ones the feeds carry); with all cards known, every
-page's key is computed and compared with the manifest. The second pass re-reads only as far
-as the oldest article whose page or search segment must be rebuilt, which for new articles
-means the newest few thousand, and renders just those.
+The first build reads every article's head (no body) and renders everything. It saves, with
+the manifest, a small slot per article and the store's change-log revision. The next build
+reads only the articles changed since that revision, works out which pages those changes can
+reach (`Reach`: their own pages, the newer neighbours that list them as related, their story,
+the list pages from their position up), computes keys for just those, and keeps every other
+file as the manifest says it is. Bodies are read by id for the pages being rendered; a
+rebuild of most of the archive streams them instead.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import gc
 import os
+import pickle
+import subprocess
+import sys
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
+from newsmill import workers
 from newsmill.config import Config
 from newsmill.errors import PublishError
-from newsmill.models import Article
+from newsmill.models import Article, ArticleHead
 from newsmill.publish.site import search, urls
-from newsmill.publish.site.cards import Card, Catalog, make_card
+from newsmill.publish.site.cards import Card, CardShelf, Catalog, Head, Slot, slot_of
 from newsmill.publish.site.extras import write_extras
-from newsmill.publish.site.feeds import FEED_ITEMS
 from newsmill.publish.site.pages import Renderer, SiteInfo, article_content
+from newsmill.publish.site.reach import Reach
+from newsmill.publish.site.state import SiteState
 from newsmill.publish.site.theme import Theme
 from newsmill.publish.site.writer import Writer
 
 Progress = Callable[[str], None]
+# Above this many bodies to read, one ordered stream beats reading them by id.
+STREAM_FROM = 5000
 
 
 class ArticleSource(Protocol):
     """What the site needs of a store: every article, newest first, streamed."""
 
     def iter_articles(self) -> Iterator[Article]: ...
+
+
+@runtime_checkable
+class TrackedSource(Protocol):
+    """A store with a change log (`SqlStore`): incremental builds read only what changed."""
+
+    def iter_articles(self) -> Iterator[Article]: ...
+    def store_id(self) -> str: ...
+    def count_articles(self) -> int: ...
+    def article_revision(self) -> int: ...
+    def changed_since(self, revision: int) -> list[str]: ...
+    def iter_article_heads(self) -> Iterator[ArticleHead]: ...
+    def article_heads(self, ids: Collection[str]) -> list[ArticleHead]: ...
+    def articles_by_id(self, ids: Collection[str]) -> dict[str, Article]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +73,7 @@ class SiteReport:
     rendered: int  # pages rendered by the templates
     search_segments: int  # search index segments rebuilt
     seconds: float
+    read: int = 0  # article heads read from the store (all of them, or those changed)
 
 
 def site_dir(config: Config) -> Path:
@@ -60,34 +82,138 @@ def site_dir(config: Config) -> Path:
     return folder if folder.is_absolute() else config.root / folder
 
 
-def build_site(source: ArticleSource, config: Config, *, progress: Progress | None = None) -> SiteReport:
-    """Write the static site for every stored article into `[site] output_dir`.
+def build_site(
+    source: ArticleSource, config: Config, *, progress: Progress | None = None, full: bool = False
+) -> SiteReport:
+    """Write the static site for every stored article into `[site] output_dir`; `full`
+    forgets what the last build saved and checks every page.
 
     >>> with Mill.open("newsmill.toml") as mill:  # doctest: +SKIP
     ...     report = build_site(mill.store, mill.config)
     """
+    collecting = gc.isenabled()
+    gc.disable()  # a build makes millions of small objects and frees few: collecting only costs
+    try:
+        return _build(source, config, progress, full)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(source: ArticleSource, config: Config, progress: Progress | None, full: bool) -> SiteReport:
     started = time.perf_counter()
     note = progress or (lambda message: None)
     timezone = ZoneInfo(config.site.timezone)
-    root = site_dir(config)
-    writer = Writer(root)
-    theme = Theme(_theme_dir(config))
+    writer = Writer(site_dir(config))
+    theme = Theme(_theme_dir(config), root=urls.root_prefix(config.site.base_url))
+    library = _Library(source)
+    state = None if full else SiteState.from_json(writer.previous_state)
     note("reading articles")
-    catalog, feed_bodies = _collect(source, timezone)
+    shelf = CardShelf(library.heads_of, timezone)
+    revision, slots, changes, read = _read(library, state, shelf)
+    store = library.store
+    catalog = Catalog.of(slots, shelf)
     renderer = Renderer(theme, _site_info(config, catalog))
-    note(f"{len(catalog.cards)} articles; rendering pages")
+    context = f"{renderer.base_key}|{config.site.timezone}|{search.FORMAT}"
+    if state is None or state.context != context:
+        changes = None
+    reach = Reach.of(catalog, changes)
+    note(f"{len(slots)} articles, {read} read; rendering pages")
+    seg_keys = search.segment_keys(slots)
     with _Indexer(writer) as indexer:  # search segments are written while the pages render
-        segments = _render_articles(source, catalog, writer, renderer, indexer)
+        segments = _render_articles(library, catalog, writer, renderer, indexer, reach, seg_keys)
         note("writing list pages and feeds")
-        write_extras(writer, renderer, catalog, feed_bodies)
+        listings = write_extras(writer, renderer, catalog, library.articles, reach, state, seg_keys)
         note("finishing the search index")
-    writer.finish()
+    shelf.cards.clear()  # the manifest is built next: the cards' memory is better spent there
+    renderer.forget()
+    writer.finish(SiteState(revision, context, slots, listings, store).to_json())
     counts = writer.counts
     return SiteReport(
-        output_dir=root, articles=len(catalog.cards), files=len(writer.keys), written=counts.written,
+        output_dir=writer.root, articles=len(slots), files=len(writer.keys), written=counts.written,
         unchanged=counts.unchanged, skipped=counts.skipped, removed=counts.removed,
-        rendered=renderer.pages, search_segments=segments, seconds=time.perf_counter() - started,
+        rendered=renderer.pages, search_segments=segments, seconds=time.perf_counter() - started, read=read,
     )  # fmt: skip
+
+
+class _Library:
+    """The article source as the build uses it, with or without a change log."""
+
+    def __init__(self, source: ArticleSource) -> None:
+        self.source = source
+        self.tracked = source if isinstance(source, TrackedSource) else None
+        self.store: str | None = None
+
+    def _identity(self) -> str | None:
+        if self.tracked is not None and self.store is None:
+            self.store = self.tracked.store_id()
+        return self.store
+
+    def revision(self) -> tuple[str, int] | None:
+        """The store's identity and its change log's revision (None: it keeps no log)."""
+        store = self._identity()
+        if self.tracked is None or store is None:
+            return None
+        return store, self.tracked.article_revision()
+
+    def count(self) -> int | None:
+        return self.tracked.count_articles() if self.tracked else None
+
+    def changed_since(self, revision: int) -> list[str]:
+        assert self.tracked is not None
+        return self.tracked.changed_since(revision)
+
+    def heads(self) -> Iterator[Head]:
+        return self.tracked.iter_article_heads() if self.tracked else iter(self.source.iter_articles())
+
+    def heads_of(self, ids: list[str]) -> list[Head]:
+        if self.tracked:
+            return list(self.tracked.article_heads(ids))
+        return list(self.articles(ids).values())
+
+    def articles(self, ids: Collection[str]) -> dict[str, Article]:
+        if self.tracked:
+            return self.tracked.articles_by_id(ids)
+        wanted = set(ids)
+        return {a.id: a for a in self.source.iter_articles() if a.id in wanted}
+
+    def stream(self) -> Iterator[Article]:
+        return self.source.iter_articles()
+
+
+Changes = dict[str, tuple[Slot | None, Slot | None]]  # id -> (slot before, slot now)
+
+
+def _read(
+    library: _Library, state: SiteState | None, shelf: CardShelf
+) -> tuple[int | None, list[Slot], Changes | None, int]:
+    """Every slot, newest first, and what changed since the last build (None: unknown)."""
+    seen = library.revision()  # before the articles: a change after it is read again next time
+    revision = seen[1] if seen else None
+    if state is not None and seen is not None and _log_covers(state, *seen):
+        ids = set(library.changed_since(state.revision or 0))
+        heads = library.heads_of(list(ids))
+        now = {head.id: slot_of(shelf.make(head)) for head in heads}
+        before = {slot.id: slot for slot in state.slots if slot.id in ids}
+        slots = [slot for slot in state.slots if slot.id not in ids] + list(now.values())
+        if len(slots) == library.count():  # else the log missed something: read everything
+            slots.sort(key=lambda slot: slot.order)
+            return revision, slots, _differences(before, now, ids), len(heads)
+    slots = [slot_of(shelf.make(head)) for head in library.heads()]
+    if state is None:
+        return revision, slots, None, len(slots)
+    now = {slot.id: slot for slot in slots}
+    before = {slot.id: slot for slot in state.slots}
+    return revision, slots, _differences(before, now, before.keys() | now.keys()), len(slots)
+
+
+def _log_covers(state: SiteState, store: str, revision: int) -> bool:
+    """Can the change log since the last build be trusted? The same store, not rolled back."""
+    return state.revision is not None and state.store == store and state.revision <= revision
+
+
+def _differences(before: dict[str, Slot], now: dict[str, Slot], ids: Collection[str]) -> Changes:
+    return {i: (before.get(i), now.get(i)) for i in ids if before.get(i) != now.get(i)}
 
 
 def _theme_dir(config: Config) -> Path | None:
@@ -112,118 +238,193 @@ def _site_info(config: Config, catalog: Catalog) -> SiteInfo:
     )  # fmt: skip
 
 
-def _collect(source: ArticleSource, timezone: ZoneInfo) -> tuple[Catalog, dict[str, str]]:
-    """Pass one: a card per article, and the bodies of the newest ones each feed carries."""
-    catalog = Catalog()
-    fed: Counter[tuple[str, ...]] = Counter()
-    bodies: dict[str, str] = {}
-    for article in source.iter_articles():
-        catalog.add(make_card(article, timezone, catalog.share))
-        groups = [article.categories[:depth] for depth in range(len(article.categories) + 1)]
-        if any(fed[group] < FEED_ITEMS for group in groups):
-            bodies[article.id] = article.content_html
-        fed.update(groups)
-    return catalog, bodies
+@dataclass
+class _Pending:
+    """Article pages to render and search segments to rebuild, by index into the slots."""
+
+    pages: dict[int, tuple[str, str, list[int]]] = field(default_factory=dict)  # path, key, related
+    segments: set[int] = field(default_factory=set)
 
 
 def _render_articles(
-    source: ArticleSource, catalog: Catalog, writer: Writer, renderer: Renderer, indexer: _Indexer
-) -> int:
-    """Pass two: render the article pages and search segments whose keys changed."""
-    cards = catalog.cards
-    total = len(cards)
-    seg_keys = search.segment_keys(cards)
-    stale_segments = {n for n, key in enumerate(seg_keys) if not _segment_current(writer, n, key, total)}
-    for n, key in enumerate(seg_keys):
-        if n not in stale_segments:
-            for path in search.SegmentBuilder(n, key, search.segment_size(n, total)).paths():
-                writer.keep(path, key)
-    pending: dict[int, tuple[str, str]] = {}
-    for index, card in enumerate(cards):
-        related = catalog.related(index)
-        parts = (card.full, [other.key for other in related])
-        path, key = urls.file_of(card.path), renderer.key("article.html", card.path, *parts)
-        if writer.is_current(path, key):
-            writer.write(path, key, _never)
-        else:
-            pending[index] = (path, key)
-    last = max(
-        [*pending, *(total - 1 - n * search.SEGMENT_DOCS for n in stale_segments)], default=-1
-    )  # a segment's oldest article is the last one the stream reaches
-    if last < 0:
-        return 0
-    _second_pass(source, catalog, writer, renderer, pending, stale_segments, seg_keys, last, indexer)
-    return len(stale_segments)
-
-
-def _second_pass(
-    source: ArticleSource,
+    library: _Library,
     catalog: Catalog,
     writer: Writer,
     renderer: Renderer,
-    pending: dict[int, tuple[str, str]],
-    stale_segments: set[int],
-    seg_keys: list[str],
-    last: int,
     indexer: _Indexer,
-) -> None:
-    cards = catalog.cards
-    total = len(cards)
-    builders: dict[int, search.SegmentBuilder] = {}
-    stream = source.iter_articles()
+    reach: Reach,
+    seg_keys: list[str],
+) -> int:
+    """Render the article pages and search segments whose keys changed."""
+    slots = catalog.slots
+    total = len(slots)
+    stale = {n for n, key in enumerate(seg_keys) if not _segment_current(writer, n, key, total)}
+    pending = _Pending(segments=stale)
+    for n, key in enumerate(seg_keys):
+        if n not in pending.segments:
+            for path in search.SegmentBuilder(n, key, search.segment_size(n, total)).paths():
+                writer.keep(path, key)
+    for index in _article_pages_to_check(slots, writer, reach):
+        slot = slots[index]
+        path = urls.file_of(slot.path)
+        related = catalog.related(index)
+        key = renderer.key("article.html", slot.path, slot.full, [slots[i].key for i in related])
+        if writer.is_current(path, key):
+            writer.write(path, key, _never)
+        else:
+            pending.pages[index] = (path, key, related)
+    indexed = (i for n in pending.segments for i in search.segment_indexes(n, total))
+    needed = sorted({*pending.pages, *indexed})
+    if needed:
+        if len(catalog.shelf.cards) < total:  # an incremental build: read the related cards at once
+            catalog.cards_at(sorted({i for _, _, related in pending.pages.values() for i in related}))
+        articles = _bodies(library, catalog, needed)
+        _render_pending(articles, catalog, writer, renderer, pending, seg_keys, indexer)
+    return len(pending.segments)
+
+
+def _article_pages_to_check(slots: list[Slot], writer: Writer, reach: Reach) -> Sequence[int]:
+    """Every article page when all is reached; else those reached, and any the manifest lacks."""
+    if reach.everything:
+        return range(len(slots))
+    reached = reach.articles
+    untouched = [i for i in range(len(slots)) if i not in reached]
+    paths = [slots[i].path + "index.html" for i in untouched]  # urls.file_of, inlined: 100,000 calls
+    missing = set(writer.keep_previous(paths))
+    lost = [i for i, path in zip(untouched, paths, strict=True) if path in missing] if missing else []
+    return sorted(reached.union(lost))
+
+
+def _bodies(library: _Library, catalog: Catalog, needed: Sequence[int]) -> Iterator[tuple[int, Article]]:
+    """The articles at these indexes (ascending), newest first: by id when they are few, else
+    one stream over the store up to the oldest of them."""
+    slots = catalog.slots
+    if len(needed) <= STREAM_FROM:
+        for start in range(0, len(needed), 500):
+            chunk = needed[start : start + 500]
+            found = library.articles([slots[i].id for i in chunk])
+            for index in chunk:
+                article = found.get(slots[index].id)
+                if article is None:
+                    raise PublishError("the store changed while the site was being built; build again")
+                yield index, article
+        return
+    wanted = set(needed)
+    stream = library.stream()
     try:
         for index, article in enumerate(stream):
-            if index > last:
+            if index > needed[-1]:
                 break
-            if index >= total or article.id != cards[index].id:
+            if index >= len(slots) or article.id != slots[index].id:
                 raise PublishError("the store changed while the site was being built; build again")
-            spot = search.place(index, total)
-            if spot.segment in stale_segments:
-                builder = builders.get(spot.segment)
-                if builder is None:
-                    size = search.segment_size(spot.segment, total)
-                    builder = search.SegmentBuilder(spot.segment, seg_keys[spot.segment], size)
-                    builders[spot.segment] = builder
-                builder.add(spot.local, cards[index], article.content_text or article.summary)
-                if spot.local == 0:  # the segment's oldest article: it is complete
-                    indexer.submit(builders.pop(spot.segment))
-            if index in pending:
-                path, key = pending.pop(index)
-                _write_article(writer, renderer, cards[index], article, path, key, catalog.related(index))
+            if index in wanted:
+                yield index, article
     finally:
         close = getattr(stream, "close", None)
         if close is not None:
             close()
 
 
+def _render_pending(
+    articles: Iterator[tuple[int, Article]],
+    catalog: Catalog,
+    writer: Writer,
+    renderer: Renderer,
+    pending: _Pending,
+    seg_keys: list[str],
+    indexer: _Indexer,
+) -> None:
+    total = len(catalog.slots)
+    builders: dict[int, search.SegmentBuilder] = {}
+    for index, article in articles:
+        card = catalog.shelf.cards.get(article.id) or catalog.shelf.make(article)
+        spot = search.place(index, total)
+        if spot.segment in pending.segments:
+            builder = builders.get(spot.segment)
+            if builder is None:
+                size = search.segment_size(spot.segment, total)
+                builder = builders[spot.segment] = search.SegmentBuilder(
+                    spot.segment, seg_keys[spot.segment], size
+                )
+            builder.add(spot.local, card, article.content_text or article.summary)
+            if spot.local == 0:  # the segment's oldest article: it is complete
+                indexer.submit(builders.pop(spot.segment))
+        page = pending.pages.get(index)
+        if page is not None:
+            path, key, related = page
+            _write_article(writer, renderer, card, article, path, key, catalog.cards_at(related))
+
+
 class _Indexer:
     """Builds search segments beside the page rendering: in a second process when there is
-    much to index (tokenizing is pure CPU work, and the machine has another core)."""
+    much to index (tokenizing is pure CPU work, and the machine has another core).
+
+    The process is a `newsmill.workers` worker (a fresh interpreter: unlike a multiprocessing
+    pool it never re-runs the caller's main script), spoken to synchronously: one segment in
+    flight, its files collected when the next one is ready or the build ends. If the worker
+    dies, the segment is indexed here instead."""
 
     PARALLEL_FROM = 1000  # articles in a segment; below this a process costs more than it saves
-    IN_FLIGHT = 2  # segments queued at once, so their texts and files never pile up in memory
 
     def __init__(self, writer: Writer) -> None:
         self.writer = writer
-        self.pool: ProcessPoolExecutor | None = None
-        self.futures: list[tuple[str, Future[list[tuple[str, bytes]]]]] = []
+        self.worker: subprocess.Popen[bytes] | None = None
+        self.in_flight: search.SegmentJob | None = None
+        self.key = ""
 
     def submit(self, builder: search.SegmentBuilder) -> None:
         job = builder.job()
-        if self.pool is None and len(job.texts) >= self.PARALLEL_FROM and (os.cpu_count() or 1) > 1:
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        if self.pool is None:
+        if len(job.texts) < self.PARALLEL_FROM or (os.cpu_count() or 1) < 2:
             self._write(builder.key, search.segment_files(job))
             return
-        while len(self.futures) >= self.IN_FLIGHT or (self.futures and self.futures[0][1].done()):
-            key, future = self.futures.pop(0)
-            self._write(key, future.result())
-        self.futures.append((builder.key, self.pool.submit(search.segment_files, job)))
+        self._collect()
+        if self._send(job):
+            self.in_flight, self.key = job, builder.key
+        else:
+            self._write(builder.key, search.segment_files(job))
+
+    def _send(self, job: search.SegmentJob) -> bool:
+        try:
+            if self.worker is None:
+                self.worker = _start_worker()
+            assert self.worker.stdin is not None
+            payload = pickle.dumps((search.segment_files, (job,)), protocol=pickle.HIGHEST_PROTOCOL)
+            self.worker.stdin.write(len(payload).to_bytes(workers.HEADER, "big") + payload)
+            self.worker.stdin.flush()
+            return True
+        except OSError:
+            self._stop()
+            return False
+
+    def _collect(self) -> None:
+        job, self.in_flight = self.in_flight, None
+        if job is None:
+            return
+        try:
+            assert self.worker is not None and self.worker.stdout is not None
+            size = int.from_bytes(_read_exactly(self.worker.stdout, workers.HEADER), "big")
+            ok, value = pickle.loads(_read_exactly(self.worker.stdout, size))
+        except (OSError, EOFError):
+            self._stop()
+            ok, value = True, search.segment_files(job)  # the worker died: index it here
+        if not ok:
+            raise value
+        self._write(self.key, value)
 
     def _write(self, key: str, files: list[tuple[str, bytes]]) -> None:
         for path, data in files:
             self.writer.keys[path] = key
             self.writer.put(path, data)
+
+    def _stop(self) -> None:
+        if self.worker is not None:
+            for stream in (self.worker.stdin, self.worker.stdout):
+                if stream is not None:
+                    stream.close()
+            if self.worker.poll() is None:
+                self.worker.kill()
+            self.worker.wait()
+            self.worker = None
 
     def __enter__(self) -> _Indexer:
         return self
@@ -231,11 +432,24 @@ class _Indexer:
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         try:
             if kind is None:
-                for key, future in self.futures:
-                    self._write(key, future.result())
+                self._collect()
         finally:
-            if self.pool is not None:
-                self.pool.shutdown(cancel_futures=True)
+            self._stop()
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    package_root = str(Path(workers.__file__).resolve().parent.parent)  # this same newsmill
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "newsmill.workers"]
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise EOFError("the search worker closed its pipe mid-message")
+    return data
 
 
 def _never() -> bytes:

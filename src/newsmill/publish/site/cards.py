@@ -1,20 +1,23 @@
-"""The first pass: one light `Card` per article (no body), and the groups the pages list.
+"""What the site knows of every article: a `Slot` each (small, kept between builds), and the
+`Card` (title, summary, thumbnail: what a list shows) of the articles whose pages are rendered.
 
-A card is what list pages, feeds' indexes, related links and the search results show. Every
-article body is read once here and dropped, so the archive is never held in memory at once.
+A slot is enough to place an article on every list and to tell whether a page changed; cards
+are made as articles stream by in a full build, or read from the store by id when a page is
+rendered in an incremental one, so the archive is never held in memory at once.
 """
 
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
-from newsmill.models import Article, StockMention
+from newsmill.models import Enclosure, StockMention
 from newsmill.publish.site import urls
 
 SUMMARY_CHARS = 140
@@ -42,9 +45,44 @@ class Card:
     full: str  # hash of everything an article page shows (the card, the body, keywords)
 
 
-def make_card(
-    article: Article, timezone: ZoneInfo, share: Callable[[Any], Any] = lambda value: value
-) -> Card:
+class Head(Protocol):
+    """What a card is made of: an `ArticleHead`, or a whole `Article`."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def author(self) -> str: ...
+    @property
+    def published(self) -> datetime: ...
+    @property
+    def updated(self) -> datetime | None: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def thumbnail(self) -> str | None: ...
+    @property
+    def categories(self) -> tuple[str, ...]: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def enclosures(self) -> tuple[Enclosure, ...]: ...
+    @property
+    def content_hash(self) -> str: ...
+    @property
+    def keywords(self) -> tuple[str, ...]: ...
+    @property
+    def stocks(self) -> tuple[StockMention, ...]: ...
+    @property
+    def story(self) -> str | None: ...
+
+
+def make_card(article: Head, timezone: ZoneInfo, share: Callable[[Any], Any] = lambda value: value) -> Card:
     """The card of one article. `share` returns one copy of equal values (sources, category
     paths, tags, days repeat across thousands of cards)."""
     local = article.published.astimezone(timezone)
@@ -84,11 +122,68 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
+class Slot(NamedTuple):
+    """What the catalog keeps of every article between builds."""
+
+    id: str
+    when: float  # published, seconds since the epoch: with the id, the order of every list
+    lastmod: float  # updated or published, for the sitemap
+    path: str
+    key: str  # the card's key: what a list shows of the article
+    full: str  # the article page's own key
+    day: str
+    source: str
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    stocks: tuple[tuple[str, str], ...]  # (code, name)
+    story: str | None
+
+    @property
+    def order(self) -> tuple[float, str]:
+        """Newest first, then by id: the store's order."""
+        return (-self.when, self.id)
+
+
+def slot_of(card: Card) -> Slot:
+    return Slot(
+        id=card.id, when=card.published.timestamp(), lastmod=(card.updated or card.published).timestamp(),
+        path=card.path, key=card.key, full=card.full, day=card.day, source=card.source,
+        categories=card.categories, tags=card.tags,
+        stocks=tuple((stock.code, stock.name) for stock in card.stocks), story=card.story,
+    )  # fmt: skip
+
+
+class CardShelf:
+    """The cards of the articles being shown: put there as articles stream by, or read from
+    the store by id (`load`) when a page needs them."""
+
+    def __init__(self, load: Callable[[list[str]], Iterable[Head]], timezone: ZoneInfo) -> None:
+        self.load = load
+        self.timezone = timezone
+        self.cards: dict[str, Card] = {}
+        self.shared: dict[Any, Any] = {}
+
+    def share(self, value: Any) -> Any:
+        return self.shared.setdefault(value, value)
+
+    def make(self, article: Head) -> Card:
+        card = self.cards[article.id] = make_card(article, self.timezone, self.share)
+        return card
+
+    def get(self, ids: Sequence[str]) -> list[Card]:
+        missing = [i for i in ids if i not in self.cards]
+        if missing:
+            for head in self.load(missing):
+                self.make(head)
+        return [self.cards[i] for i in ids]
+
+
 @dataclass
 class Catalog:
-    """Every card, newest first, and the lists each page kind shows (indexes into `cards`)."""
+    """Every slot, newest first, and the lists each page kind shows (indexes into `slots`)."""
 
-    cards: list[Card] = field(default_factory=list)
+    shelf: CardShelf
+    slots: list[Slot] = field(default_factory=list)
     categories: dict[tuple[str, ...], list[int]] = field(default_factory=lambda: defaultdict(list))
     sources: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     tags: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
@@ -96,54 +191,59 @@ class Catalog:
     stock_names: dict[str, str] = field(default_factory=dict)
     days: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     stories: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    shared: dict[Any, Any] = field(default_factory=dict)
+    _targets: dict[tuple[tuple[str, ...], str, str], list[list[int]]] = field(default_factory=dict)
 
-    def share(self, value: Any) -> Any:
-        return self.shared.setdefault(value, value)
+    @classmethod
+    def of(cls, slots: Iterable[Slot], shelf: CardShelf) -> Catalog:
+        """`slots` newest first."""
+        catalog = cls(shelf)
+        for slot in slots:
+            catalog.add(slot)
+        return catalog
 
-    def add(self, card: Card) -> None:
-        index = len(self.cards)
-        self.cards.append(card)
-        for depth in range(1, len(card.categories) + 1):
-            self.categories[card.categories[:depth]].append(index)
-        self.sources[card.source].append(index)
-        for tag in dict.fromkeys(card.tags):
+    def add(self, slot: Slot) -> None:
+        index = len(self.slots)
+        self.slots.append(slot)
+        # The lists of the same categories, source and day repeat across thousands of slots:
+        # look them up once per combination (half the time of building the catalog).
+        place = (slot.categories, slot.source, slot.day)
+        targets = self._targets.get(place)
+        if targets is None:
+            targets = self._targets[place] = self._lists_of(*place)
+        for members in targets:
+            members.append(index)
+        tags = slot.tags
+        for tag in tags if len(tags) < 2 else dict.fromkeys(tags):
             self.tags[tag].append(index)
-        for stock in dict.fromkeys(card.stocks):
-            self.stocks[stock.code].append(index)
-            self.stock_names.setdefault(stock.code, stock.name)
-        self.days[card.day].append(index)
-        if card.story:
-            self.stories[card.story].append(index)
+        for code, name in slot.stocks:
+            members = self.stocks[code]
+            if not members or members[-1] != index:
+                members.append(index)
+            self.stock_names.setdefault(code, name)
+        if slot.story:
+            self.stories[slot.story].append(index)
 
-    def related(self, index: int, limit: int = 5) -> list[Card]:
+    def _lists_of(self, categories: tuple[str, ...], source: str, day: str) -> list[list[int]]:
+        levels = [self.categories[categories[:depth]] for depth in range(1, len(categories) + 1)]
+        return [*levels, self.sources[source], self.days[day]]
+
+    def cards_at(self, indexes: Sequence[int]) -> list[Card]:
+        return self.shelf.get([self.slots[i].id for i in indexes])
+
+    def related(self, index: int, limit: int = 5) -> list[int]:
         """Other articles of the same story, then the next older ones of the same category.
 
         Older neighbours only: new articles arriving do not change an existing page."""
-        card = self.cards[index]
+        slot = self.slots[index]
         found: list[int] = []
-        if card.story:
-            found = [i for i in self.stories[card.story] if i != index][:limit]
-        group = self.categories.get(card.categories) if card.categories else None
+        if slot.story:
+            found = [i for i in self.stories[slot.story] if i != index][:limit]
+        group = self.categories.get(slot.categories) if slot.categories else None
         if group is not None:
-            start = _position(group, index) + 1
+            start = bisect_left(group, index) + 1
             for other in group[start : start + limit * 2]:  # a slice of at most 10, not the rest
                 if len(found) >= limit * 2:
                     break
                 if other not in found:
                     found.append(other)
-        return [self.cards[i] for i in found]
-
-
-def _position(group: list[int], index: int) -> int:
-    """Where `index` sits in an ascending list of indexes."""
-    from bisect import bisect_left
-
-    return bisect_left(group, index)
-
-
-def collect(articles: Iterable[Article], timezone: ZoneInfo) -> Catalog:
-    catalog = Catalog()
-    for article in articles:
-        catalog.add(make_card(article, timezone, catalog.share))
-    return catalog
+        return found

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from xml.sax.saxutils import escape
 
+from newsmill.models import Article
 from newsmill.publish.site import search, urls
-from newsmill.publish.site.cards import Catalog
+from newsmill.publish.site.cards import Catalog, Slot
 from newsmill.publish.site.feeds import FEED_ITEMS, WRITERS, FeedInfo, FeedItem
 from newsmill.publish.site.pages import Listing, Renderer, write_list_pages
+from newsmill.publish.site.reach import Reach
+from newsmill.publish.site.state import SiteState
 from newsmill.publish.site.writer import Writer
 
 SITEMAP_CHUNK = 10_000
@@ -19,16 +22,31 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XML = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-def write_extras(writer: Writer, renderer: Renderer, catalog: Catalog, bodies: dict[str, str]) -> None:
-    write_list_pages(writer, renderer, catalog, listings(catalog))
+Bodies = Callable[[Collection[str]], Mapping[str, Article]]
+
+
+def write_extras(
+    writer: Writer,
+    renderer: Renderer,
+    catalog: Catalog,
+    bodies: Bodies,
+    reach: Reach,
+    state: SiteState | None,
+    seg_keys: list[str],
+) -> dict[str, str]:
+    """Everything but the article pages; returns each list's digest for the next build."""
+    digests = write_list_pages(
+        writer, renderer, catalog, listings(catalog), reach, state.listings if state else {}
+    )
     write_indexes(writer, renderer, catalog)
     write_feeds(writer, renderer, catalog, bodies)
     write_sitemaps(writer, renderer, catalog)
-    write_fixed(writer, renderer, catalog)
+    write_fixed(writer, renderer, catalog, seg_keys)
+    return digests
 
 
 def listings(catalog: Catalog) -> list[Listing]:
-    found = [Listing("", "", list(range(len(catalog.cards))), feeds=True)]
+    found = [Listing("", "", range(len(catalog.slots)), feeds=True)]
     children: dict[tuple[str, ...], list[tuple[str, str]]] = {}
     for levels in sorted(catalog.categories):
         if len(levels) > 1:
@@ -77,43 +95,54 @@ def write_indexes(writer: Writer, renderer: Renderer, catalog: Catalog) -> None:
         renderer.page(writer, path, "terms.html", (heading, terms), heading=heading, terms=terms)
 
 
-def write_feeds(writer: Writer, renderer: Renderer, catalog: Catalog, bodies: dict[str, str]) -> None:
+def write_feeds(writer: Writer, renderer: Renderer, catalog: Catalog, bodies: Bodies) -> None:
     site = renderer.site
-    groups: list[tuple[str, str, list[int]]] = [("", site.title, list(range(len(catalog.cards))))]
-    for levels, indexes in sorted(catalog.categories.items()):
-        groups.append((urls.category_path(levels), f"{' › '.join(levels)} · {site.title}", indexes))
+    groups: list[tuple[str, str, Sequence[int]]] = [("", site.title, range(len(catalog.slots)))]
+    for levels, members in sorted(catalog.categories.items()):
+        groups.append((urls.category_path(levels), f"{' › '.join(levels)} · {site.title}", members))
     for folder, title, indexes in groups:
-        cards = [catalog.cards[i] for i in indexes[:FEED_ITEMS]]
+        newest = indexes[:FEED_ITEMS]
         info = FeedInfo(title=title, base_url=site.base_url, language=site.language, folder=folder)
-        items = [FeedItem(card, bodies.get(card.id, "")) for card in cards]
-        key = renderer.key("feed", info, [card.full for card in cards])
+        key = renderer.key("feed", info, [catalog.slots[i].full for i in newest])
+        if all(writer.is_current(folder + name, key) for name in WRITERS):
+            for name in WRITERS:
+                writer.write(folder + name, key, _never)
+            continue
+        cards = catalog.cards_at(newest)
+        found = bodies([card.id for card in cards])
+        items = [FeedItem(card, found[card.id].content_html if card.id in found else "") for card in cards]
         for name, write in WRITERS.items():
             writer.write(folder + name, key, partial(write, info, items))
+
+
+def _never() -> str:
+    raise AssertionError("a current feed is never rendered")
 
 
 def write_sitemaps(writer: Writer, renderer: Renderer, catalog: Catalog) -> None:
     """A sitemap index; article sitemaps hold 10,000 articles each, oldest first, so old ones stay."""
     base = renderer.site.base_url
-    cards = list(reversed(catalog.cards))
+    slots = catalog.slots[::-1]
     names: list[str] = []
-    for start in range(0, len(cards), SITEMAP_CHUNK):
-        chunk = cards[start : start + SITEMAP_CHUNK]
+    for start in range(0, len(slots), SITEMAP_CHUNK):
+        chunk = slots[start : start + SITEMAP_CHUNK]
         name = f"sitemaps/articles-{start // SITEMAP_CHUNK + 1}.xml"
         names.append(name)
-        entries: list[tuple[str, datetime | None]] = [
-            (urls.absolute(base, c.path), (c.updated or c.published)) for c in chunk
-        ]
-        key = renderer.key("sitemap", name, [(c.path, c.key) for c in chunk])
-        writer.write(name, key, partial(_urlset, entries))
+        key = renderer.key("sitemap", name, [(s.path, s.key) for s in chunk])
+        writer.write(name, key, partial(_article_urlset, base, chunk))
     pages = [""] + [listing.base for listing in listings(catalog)[1:]]
     pages += ["categories/", "sources/", "tags/", "stocks/", "archives/"]
-    newest = catalog.cards[0].published if catalog.cards else None
+    newest = datetime.fromtimestamp(catalog.slots[0].when, UTC) if catalog.slots else None
     entries = [(urls.absolute(base, path), newest) for path in pages]
     names.append("sitemaps/pages.xml")
     writer.write(names[-1], renderer.key("sitemap", entries), partial(_urlset, entries))
     index = "".join(f"<sitemap><loc>{escape(urls.absolute(base, n))}</loc></sitemap>\n" for n in names)
     text = f'{XML}<sitemapindex xmlns="{SITEMAP_NS}">\n{index}</sitemapindex>\n'
     writer.write("sitemap.xml", renderer.key("sitemap.xml", text), lambda: text)
+
+
+def _article_urlset(base: str, slots: Sequence[Slot]) -> str:
+    return _urlset([(urls.absolute(base, s.path), datetime.fromtimestamp(s.lastmod, UTC)) for s in slots])
 
 
 def _urlset(entries: Sequence[tuple[str, datetime | None]]) -> str:
@@ -124,15 +153,15 @@ def _urlset(entries: Sequence[tuple[str, datetime | None]]) -> str:
     return f'{XML}<urlset xmlns="{SITEMAP_NS}">\n{"".join(lines)}</urlset>\n'
 
 
-def write_fixed(writer: Writer, renderer: Renderer, catalog: Catalog) -> None:
+def write_fixed(writer: Writer, renderer: Renderer, catalog: Catalog, seg_keys: list[str]) -> None:
     """The search page and index metadata, 404, robots.txt and the theme's static files."""
     renderer.page(writer, "search/", "search.html", ())
     renderer.page(writer, "404.html", "404.html", ())
     sitemap = urls.absolute(renderer.site.base_url, "sitemap.xml")
     robots = f"User-agent: *\nAllow: /\nDisallow: {renderer.site.root}search/\n\nSitemap: {sitemap}\n"
     writer.write("robots.txt", renderer.key("robots", robots), lambda: robots)
-    total = len(catalog.cards)
-    meta = search.meta_json(search.segment_keys(catalog.cards), total)
+    total = len(catalog.slots)
+    meta = search.meta_json(seg_keys, total)
     writer.write("search/meta.json", renderer.key("search", meta), lambda: meta)
     for path, file in renderer.theme.static_files().items():
         data = file.read_bytes()

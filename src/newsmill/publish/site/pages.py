@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from markupsafe import Markup
 from newsmill.publish.site import urls
 from newsmill.publish.site.cards import Card, Catalog
 from newsmill.publish.site.feeds import FEEDS
+from newsmill.publish.site.reach import Reach
 from newsmill.publish.site.theme import Theme
 from newsmill.publish.site.writer import Writer
 
@@ -72,6 +73,11 @@ class Renderer:
             header=Markup(theme.template("_header.html").render()),
             footer=Markup(theme.template("_footer.html").render()),
         )
+
+    def forget(self) -> None:
+        """Drop the cached card HTML (the build is done rendering)."""
+        self._cards.clear()
+        self._related.clear()
 
     def card_html(self, card: Card) -> Markup:
         """A card is the same on every list it appears on: rendered once per build."""
@@ -150,61 +156,104 @@ class Listing:
 
     base: str  # "" or "categories/金融/"
     heading: str
-    indexes: list[int]  # into the catalog's cards, newest first
+    indexes: Sequence[int]  # into the catalog's slots, newest first
     trail: tuple[str, ...] = ()  # category breadcrumbs
     children: tuple[tuple[str, str], ...] = ()
     feeds: bool = False
+
+    def digest(self) -> str:
+        """What every page of the list shows besides its cards."""
+        return _digest(repr((self.heading, self.trail, self.children, self.feeds)))
 
 
 @dataclass(frozen=True, slots=True)
 class ListPage:
     listing: Listing
     number: int  # 0: the listing's first page (newest articles); 1 holds the oldest
-    indexes: list[int]
+    indexes: Sequence[int]
     newer: str | None
     older: str | None
 
 
-def listing_pages(listing: Listing, per_page: int) -> Iterator[ListPage]:
-    """The pages of a list: the newest first, then `page/N/` numbered from the oldest."""
+def page_count(total: int, per_page: int) -> int:
+    """How many numbered pages (`page/N/`) a list of `total` has besides its first page."""
+    return (total + per_page - 1) // per_page if total > per_page else 0
+
+
+def list_page(listing: Listing, number: int, per_page: int) -> ListPage:
+    """Page `number` of a list: 0 the newest articles, then `page/N/` numbered from the oldest."""
     total = len(listing.indexes)
-    pages = (total + per_page - 1) // per_page if total > per_page else 0
-    older = urls.page_path(listing.base, (total - 1 - per_page) // per_page + 1) if pages else None
-    yield ListPage(listing, 0, listing.indexes[:per_page], None, older)
-    for number in range(1, pages + 1):
-        start, end = max(0, total - number * per_page), total - (number - 1) * per_page
-        newer = urls.page_path(listing.base, number + 1) if number < pages else listing.base
-        older = urls.page_path(listing.base, number - 1) if number > 1 else None
-        yield ListPage(listing, number, listing.indexes[start:end], newer, older)
+    pages = page_count(total, per_page)
+    if number == 0:
+        older = urls.page_path(listing.base, (total - 1 - per_page) // per_page + 1) if pages else None
+        return ListPage(listing, 0, listing.indexes[:per_page], None, older)
+    start, end = max(0, total - number * per_page), total - (number - 1) * per_page
+    newer = urls.page_path(listing.base, number + 1) if number < pages else listing.base
+    older = urls.page_path(listing.base, number - 1) if number > 1 else None
+    return ListPage(listing, number, listing.indexes[start:end], newer, older)
+
+
+def listing_pages(listing: Listing, per_page: int) -> Iterator[ListPage]:
+    for number in range(page_count(len(listing.indexes), per_page) + 1):
+        yield list_page(listing, number, per_page)
 
 
 def write_list_pages(
-    writer: Writer, renderer: Renderer, catalog: Catalog, listings: Iterable[Listing]
-) -> None:
-    """Every page of every list, in the order of their newest article: a card appears on about
-    eight lists, and in this order its HTML is still in the renderer's cache for all of them."""
-    pages = [page for listing in listings for page in listing_pages(listing, renderer.site.per_page)]
+    writer: Writer,
+    renderer: Renderer,
+    catalog: Catalog,
+    listings: Iterable[Listing],
+    reach: Reach,
+    previous: Mapping[str, str],
+) -> dict[str, str]:
+    """The pages of every list that the changes reach (see `reach`), the others kept; returns
+    each list's digest for the next build. Rendered in the order of their newest article: a
+    card appears on about eight lists, and in this order its HTML is still in the cache."""
+    per_page = renderer.site.per_page
+    digests: dict[str, str] = {}
+    pages: list[ListPage] = []
+    for listing in listings:
+        digest = digests[listing.base] = listing.digest()
+        first = 0 if previous.get(listing.base) != digest else reach.list_from(listing.base)
+        count = page_count(len(listing.indexes), per_page)
+        if first is None:  # nothing on this list changed: keep every page
+            kept, checked = list(range(count + 1)), []
+        else:  # the first page, and the pages from the one before the first change up
+            start = max(1, first // per_page)
+            kept, checked = list(range(1, min(start, count + 1))), [0, *range(start, count + 1)]
+        paths = {_page_file(listing.base, n): n for n in kept}
+        checked += [paths[path] for path in writer.keep_previous(list(paths))]  # any the manifest lacks
+        pages += [list_page(listing, number, per_page) for number in checked]
     pages.sort(key=lambda page: page.indexes[0] if page.indexes else -1)
+    if len(catalog.shelf.cards) < len(catalog.slots):  # an incremental build: one read for all
+        catalog.cards_at(sorted({i for page in pages for i in page.indexes}))
     for page in pages:
         write_list_page(writer, renderer, catalog, page)
+    return digests
+
+
+def _page_file(base: str, number: int) -> str:
+    """`urls.file_of(urls.page_path(base, number))`, inlined: called for every kept list page."""
+    return f"{base}page/{number}/index.html" if number else f"{base}index.html"
 
 
 def write_list_page(writer: Writer, renderer: Renderer, catalog: Catalog, page: ListPage) -> None:
     listing = page.listing
-    items = [catalog.cards[i] for i in page.indexes]
+    slots = [catalog.slots[i] for i in page.indexes]
     feeds = (
         [(kind, kind_type, listing.base + name) for kind, kind_type, name in FEEDS] if listing.feeds else []
     )
     path = urls.page_path(listing.base, page.number)
     parts = (listing.heading, listing.trail, listing.children, listing.feeds, page.newer, page.older,
-             page.number, [card.key for card in items])  # fmt: skip
+             page.number, [slot.key for slot in slots])  # fmt: skip
 
     def lazy() -> dict[str, Any]:
         breadcrumbs = renderer.trail_html(listing.trail) if listing.trail else Markup("")
-        return {"cards": renderer.cards_html(items), "breadcrumbs": breadcrumbs}
+        items = catalog.cards_at(page.indexes)
+        return {"cards": renderer.cards_html(items), "breadcrumbs": breadcrumbs, "items": items}
 
     renderer.page(
-        writer, path, "list.html", parts, lazy, heading=listing.heading, number=page.number, items=items,
+        writer, path, "list.html", parts, lazy, heading=listing.heading, number=page.number,
         newer=page.newer, older=page.older, trail=listing.trail, children=listing.children, feeds=feeds,
         canonical=urls.absolute(renderer.site.base_url, path),
     )  # fmt: skip

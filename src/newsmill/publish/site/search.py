@@ -1,12 +1,13 @@
 """The client-side search index: character bigrams, sharded posting lists, fetched on demand.
 
-The archive is cut into segments of `SEGMENT_DOCS` articles, oldest first, so new articles
-only change the newest segment. Each segment has `SHARDS` posting files
-(`search/s3/17.json`: bigram → delta-encoded local document numbers) and document chunks
-(`search/s3/d0.json`: path, title, time, source, summary). `search.js` fetches the shards of
-a query's bigrams and intersects them: every word of a query must match (AND), and a word of
-two characters or more is found wherever it occurs as a substring, for a page holding the
-word holds all of its bigrams. `query_index` does in Python what the script does, for tests.
+The archive is cut into segments, oldest first: full ones of `SEGMENT_DOCS` articles, then the
+newest articles in tail segments of `TAIL_DOCS`, so new articles only change the last small
+tail segment (once the tail holds a full segment's worth, it becomes one). Each segment has
+`SHARDS` posting files (`search/s3/17.json`: bigram → delta-encoded local document numbers)
+and document chunks (`search/s3/d0.json`: path, title, time, source, summary). `search.js`
+fetches the shards of a query's bigrams and intersects them: every word of a query must match
+(AND), and a word of two characters or more is found wherever it occurs as a substring, for a
+page holding the word holds all of its bigrams. `query_index` does in Python what the script does, for tests.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsmill.publish.site.cards import Card
+from newsmill.publish.site.cards import Card, Slot
 
 SEGMENT_DOCS = 4096
+TAIL_DOCS = 512
 SHARDS = 256
 CHUNK = 500
 FORMAT = "1"
@@ -58,26 +61,46 @@ class Placement:
     local: int
 
 
+def segment_bounds(total: int) -> list[tuple[int, int]]:
+    """(first rank, size) of each segment of an archive of `total`; rank 0 is the oldest."""
+    full = total // SEGMENT_DOCS
+    bounds = [(n * SEGMENT_DOCS, SEGMENT_DOCS) for n in range(full)]
+    tail = range(full * SEGMENT_DOCS, total, TAIL_DOCS)
+    bounds += [(start, min(TAIL_DOCS, total - start)) for start in tail]
+    return bounds
+
+
 def place(stream_index: int, total: int) -> Placement:
-    """Where the `stream_index`-th newest of `total` articles sits: rank 0 is the oldest."""
+    """Where the `stream_index`-th newest of `total` articles sits."""
     rank = total - 1 - stream_index
-    return Placement(rank // SEGMENT_DOCS, rank % SEGMENT_DOCS)
+    full = total // SEGMENT_DOCS
+    if rank < full * SEGMENT_DOCS:
+        return Placement(rank // SEGMENT_DOCS, rank % SEGMENT_DOCS)
+    tail = rank - full * SEGMENT_DOCS
+    return Placement(full + tail // TAIL_DOCS, tail % TAIL_DOCS)
 
 
-def segment_keys(cards: list[Card]) -> list[str]:
+def segment_size(segment: int, total: int) -> int:
+    return segment_bounds(total)[segment][1]
+
+
+def segment_indexes(segment: int, total: int) -> range:
+    """The stream indexes (newest first) of the articles of `segment`."""
+    first, size = segment_bounds(total)[segment]
+    return range(total - first - size, total - first)
+
+
+def segment_keys(cards: Sequence[Slot]) -> list[str]:
     """One key per segment, oldest first: it changes when any of its articles does."""
     total = len(cards)
-    digests = [
-        hashlib.blake2b(f"{FORMAT}|{SHARDS}|{CHUNK}".encode(), digest_size=12) for _ in _segments(total)
-    ]
-    for rank in range(total):
-        card = cards[total - 1 - rank]
-        digests[rank // SEGMENT_DOCS].update(f"{card.full}|{card.path}\n".encode())
-    return [digest.hexdigest() for digest in digests]
-
-
-def _segments(total: int) -> range:
-    return range((total + SEGMENT_DOCS - 1) // SEGMENT_DOCS)
+    keys = []
+    for first, size in segment_bounds(total):
+        digest = hashlib.blake2b(f"{FORMAT}|{SHARDS}|{CHUNK}|{size}".encode(), digest_size=12)
+        for rank in range(first, first + size):
+            card = cards[total - 1 - rank]
+            digest.update(f"{card.full}|{card.path}\n".encode())
+        keys.append(digest.hexdigest())
+    return keys
 
 
 @dataclass
@@ -138,12 +161,9 @@ def segment_files(job: SegmentJob) -> list[tuple[str, bytes]]:
     return files
 
 
-def segment_size(segment: int, total: int) -> int:
-    return min(SEGMENT_DOCS, total - segment * SEGMENT_DOCS)
-
-
 def meta_json(keys: list[str], total: int) -> bytes:
-    segments = [{"id": i, "docs": segment_size(i, total), "key": key[:10]} for i, key in enumerate(keys)]
+    sizes = [size for _, size in segment_bounds(total)]
+    segments = [{"id": i, "docs": sizes[i], "key": key[:10]} for i, key in enumerate(keys)]
     return _dump({"version": FORMAT, "shards": SHARDS, "chunk": CHUNK, "segments": segments})
 
 

@@ -10,16 +10,25 @@ files newsmill never wrote are left alone.
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from newsmill.errors import PublishError
+from newsmill.publish.tempfiles import is_leftover, sweep_temp_files
 
 MANIFEST = ".newsmill-manifest.json"
-MANIFEST_VERSION = 1
+# A build marks the folder while it writes; a mark whose process is gone means a killed build,
+# and only then is the whole tree searched for the temporary files it left (`.tmp-PID-name`).
+BUILDING = ".newsmill-building-{pid}"
+_BUILDING = re.compile(r"\A\.newsmill-building-(?P<pid>[0-9]{1,10})\Z")
+_TEMP = re.compile(r"\A\.tmp-(?P<pid>[0-9]{1,10})-.+\Z", re.DOTALL)
+MANIFEST_VERSION = 2  # 2 adds the build state (`state.SiteState`); 1's file keys still count
 
 
 @dataclass
@@ -34,13 +43,34 @@ class Writer:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.base = str(root)
-        self.previous = _load_manifest(root / MANIFEST)
+        self.manifest_text = _read_manifest(root / MANIFEST)
+        self.previous, self.previous_state = _parse_manifest(self.manifest_text)
         self.keys: dict[str, str] = {}
         self.counts = WriteCounts()
         self.changed: list[str] = []
         self.folders: set[Path] = set()
         # A first build into an empty folder need not look for files to compare with.
         self.empty = not root.is_dir() or not any(root.iterdir())
+        self.swept = self._sweep_after_killed_builds()
+        self.mark: Path | None = None
+
+    def _sweep_after_killed_builds(self) -> int:
+        """Remove what builds killed mid-way left: their temporary files, then their marks."""
+        if self.empty:
+            return 0
+        marks = [path for path in self.root.iterdir() if is_leftover(path, _BUILDING)]
+        if not marks:
+            return 0
+        swept = len(sweep_temp_files(self.root, _TEMP))
+        for mark in marks:
+            mark.unlink(missing_ok=True)
+        return swept
+
+    def _mark_building(self) -> None:
+        if self.mark is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.mark = self.root / BUILDING.format(pid=os.getpid())
+            self.mark.touch()
 
     def is_current(self, path: str, key: str) -> bool:
         """Is `path` on disk as the last build with this key left it? Then it is kept."""
@@ -62,9 +92,25 @@ class Writer:
         self.keys[path] = key
         self.counts.skipped += 1
 
+    def keep_previous(self, paths: Sequence[str]) -> list[str]:
+        """Declare `paths` as the last build left them, trusting the manifest (no look at the
+        disk: an incremental build keeps most of 100,000 pages this way). Returns those the
+        last build did not write, which must be written."""
+        found = list(map(self.previous.get, paths))
+        missing: list[str] = []
+        if None in found:
+            missing = [path for path, key in zip(paths, found, strict=True) if key is None]
+            paths = [path for path, key in zip(paths, found, strict=True) if key is not None]
+            found = [key for key in found if key is not None]
+        kept = len(self.keys)
+        self.keys.update(zip(paths, found, strict=True))  # type: ignore[arg-type]
+        self.counts.skipped += len(self.keys) - kept
+        return missing
+
     def put(self, path: str, data: bytes) -> None:
         target = self.root / path
         try:
+            self._mark_building()
             if not self.empty and _same_bytes(target, data):
                 self.counts.unchanged += 1
                 return
@@ -77,9 +123,10 @@ class Writer:
         self.counts.written += 1
         self.changed.append(path)
 
-    def finish(self) -> None:
-        """Remove what the last build wrote and this one did not, then save the manifest."""
-        for path in sorted(set(self.previous) - set(self.keys)):
+    def finish(self, state: dict[str, Any] | None = None) -> None:
+        """Remove what the last build wrote and this one did not, then save the manifest with
+        the build's `state` for the next one."""
+        for path in sorted(self.previous.keys() - self.keys.keys()):
             target = self.root / path
             try:
                 target.unlink(missing_ok=True)
@@ -87,15 +134,22 @@ class Writer:
                 _prune_empty_dirs(target.parent, self.root)
             except OSError:
                 continue
-        manifest = {"version": MANIFEST_VERSION, "files": dict(sorted(self.keys.items()))}
-        text = json.dumps(manifest, ensure_ascii=False, separators=(",", ":"))
-        if self.keys == self.previous and (self.root / MANIFEST).is_file():
+        manifest = {"version": MANIFEST_VERSION, "files": dict(sorted(self.keys.items())), "state": state}
+        text = orjson.dumps(manifest)
+        if text == self.manifest_text:
+            self._unmark()
             return
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            _atomic_write(self.root / MANIFEST, text.encode())
+            _atomic_write(self.root / MANIFEST, text)
         except OSError as exc:
             raise PublishError(f"cannot write the site manifest in {self.root}: {exc}") from exc
+        self._unmark()
+
+    def _unmark(self) -> None:
+        if self.mark is not None:
+            self.mark.unlink(missing_ok=True)
+            self.mark = None
 
 
 def _same_bytes(target: Path, data: bytes) -> bool:
@@ -119,15 +173,25 @@ def _atomic_write(target: Path, data: bytes) -> None:
         raise
 
 
-def _load_manifest(path: Path) -> dict[str, str]:
+def _read_manifest(path: Path) -> bytes:
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(raw, dict) or raw.get("version") != MANIFEST_VERSION:
-        return {}
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _parse_manifest(text: bytes) -> tuple[dict[str, str], Any]:
+    """The file keys and the build state the last build saved (empty when there is none)."""
+    try:
+        raw = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return {}, None
+    if not isinstance(raw, dict) or raw.get("version") not in (1, MANIFEST_VERSION):
+        return {}, None
     files = raw.get("files")
-    return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        return {}, None
+    return files, raw.get("state")
 
 
 def _prune_empty_dirs(folder: Path, root: Path) -> None:
