@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from newsmill import workers
 from newsmill.enrich import TextAnalysis, analyse_drafts
 from newsmill.errors import ParseError, SourceError
 from newsmill.models import Source
@@ -125,3 +126,9 @@ def test_workers_do_not_run_the_callers_script_again(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[1, 1, 2, 6, 24, 120]"
     assert marker.read_text() == "ran\n"
+
+
+def test_the_site_builds_search_worker_speaks_the_workers_header() -> None:
+    from newsmill.publish.site import build
+
+    assert build.WORKER_HEADER == workers.HEADER

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsmill.errors import ConfigError
@@ -345,6 +344,8 @@ def _confined_file_url(url: str, is_uri: bool, root: Path, fail: Callable[[str, 
         parts = urlsplit(url)
         if parts.netloc not in ("", "localhost"):
             raise fail("url", f"{url!r} names another host; file URLs must be local")
+        from urllib.request import url2pathname  # pulls in http.client: only for file:// URLs
+
         path = Path(url2pathname(parts.path))
     else:
         path = Path(url)

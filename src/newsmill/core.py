@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -94,6 +93,8 @@ class Mill:
         self, names: Sequence[str] = (), *, on_outcome: OutcomeCallback | None = None
     ) -> list[SourceOutcome]:
         """Fetch the named sources (or every due one) and store what they carry."""
+        import asyncio
+
         from newsmill.pipeline import fetch_sources, plan_fetch, utcnow
 
         planned = plan_fetch(self.config, self.store.source_states(), utcnow(), names)

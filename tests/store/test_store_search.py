@@ -305,3 +305,20 @@ def test_an_unreadable_stocks_csv_is_a_config_error(tmp_path: Path, store: Store
     )
     with pytest.raises(ConfigError, match="stocks_csv"):
         enrich_context(config, store)
+
+
+def test_a_story_as_big_as_a_feed_keeps_lookups_bounded(config: Config, store: Store) -> None:
+    """Every item of one source carrying the same long text (a boilerplate, a wire story
+    reprinted all day) is one story; each band key keeps only its newest articles, so the
+    lookup of the 300th reads a bounded number of candidates, not the 299 before it."""
+    from newsmill.enrich import analyse_drafts
+    from newsmill.store.enrichment import BUCKET_KEEP, BUCKET_TRIM
+
+    copies = [draft(n, f"{STORY_TITLE}（第{n}次转载）", STORY_TEXT) for n in range(1, 301)]
+    for start in range(0, len(copies), 50):
+        ingest(config, store, *copies[start : start + 50])
+    assert {a.story for a in store.articles(limit=None)} == {copies[0].id}
+    fresh = replace(copies[0], id="f" * 40, guid="fresh", published=DAY + timedelta(hours=6))
+    bands = analyse_drafts([fresh])[0].bands
+    candidates = store.story_candidates(bands, DAY, DAY + timedelta(days=1))
+    assert BUCKET_KEEP <= len(candidates) <= BUCKET_TRIM

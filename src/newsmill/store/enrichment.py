@@ -24,6 +24,12 @@ from newsmill.store.schema import (
 )
 
 CHUNK = 500
+# A band key shared by more articles than BUCKET_TRIM (one story the size of a feed, or a
+# boilerplate every item of a source carries) keeps only its newest BUCKET_KEEP: a lookup then
+# reads a bounded number of candidates, where it read the whole story on every batch before
+# (ingest grew with the square of the story). Trimmed lazily, once per BUCKET_KEEP inserts.
+BUCKET_KEEP = 32
+BUCKET_TRIM = 2 * BUCKET_KEEP
 
 
 def enriched_columns(enrichment: Enrichment) -> dict[str, Any]:
@@ -68,8 +74,36 @@ def write_enrichments(connection: sa.Connection, written: Sequence[tuple[str, En
     # In key order: random keys dirty a B-tree page each; sorted, neighbours share pages (6x cheaper).
     band_rows.sort()
     _insert_rows(connection, story_bands, ("band", "docid"), band_rows)
+    _trim_buckets(connection, sorted({band for band, _ in band_rows}))
     _insert_rows(connection, article_stocks, ("code", "article_id"), stock_rows)
     merge_stories(connection, [(e.story, e.merged) for _, e in written if e.merged])
+
+
+def _trim_buckets(connection: sa.Connection, keys: Sequence[int]) -> None:
+    """Keep the newest BUCKET_KEEP articles of every band key here shared by more than
+    BUCKET_TRIM (docids grow with arrival)."""
+    if not keys:
+        return
+    count = sa.func.count().label("size")
+    for chunk in _chunks(keys):
+        crowded = (
+            sa.select(story_bands.c.band)
+            .where(story_bands.c.band.in_(chunk))
+            .group_by(story_bands.c.band)
+            .having(count > BUCKET_TRIM)
+        )
+        for band in list(connection.execute(crowded).scalars()):
+            newest = (
+                sa.select(story_bands.c.docid)
+                .where(story_bands.c.band == band)
+                .order_by(story_bands.c.docid.desc())
+                .offset(BUCKET_KEEP - 1)
+                .limit(1)
+                .scalar_subquery()
+            )
+            connection.execute(
+                sa.delete(story_bands).where(story_bands.c.band == band, story_bands.c.docid < newest)
+            )
 
 
 def _insert_rows(

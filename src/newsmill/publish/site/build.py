@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import IO, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
-from newsmill import workers
 from newsmill.config import Config
 from newsmill.errors import PublishError
 from newsmill.models import Article, ArticleHead
@@ -39,6 +38,7 @@ from newsmill.publish.site.writer import Writer
 Progress = Callable[[str], None]
 # Above this many bodies to read, one ordered stream beats reading them by id.
 STREAM_FROM = 5000
+WORKER_HEADER = 8  # newsmill.workers' message header (not imported: it loads asyncio)
 
 
 class ArticleSource(Protocol):
@@ -389,7 +389,7 @@ class _Indexer:
                 self.worker = _start_worker()
             assert self.worker.stdin is not None
             payload = pickle.dumps((search.segment_files, (job,)), protocol=pickle.HIGHEST_PROTOCOL)
-            self.worker.stdin.write(len(payload).to_bytes(workers.HEADER, "big") + payload)
+            self.worker.stdin.write(len(payload).to_bytes(WORKER_HEADER, "big") + payload)
             self.worker.stdin.flush()
             return True
         except OSError:
@@ -402,7 +402,7 @@ class _Indexer:
             return
         try:
             assert self.worker is not None and self.worker.stdout is not None
-            size = int.from_bytes(_read_exactly(self.worker.stdout, workers.HEADER), "big")
+            size = int.from_bytes(_read_exactly(self.worker.stdout, WORKER_HEADER), "big")
             ok, value = pickle.loads(_read_exactly(self.worker.stdout, size))
         except (OSError, EOFError):
             self._stop()
@@ -439,7 +439,7 @@ class _Indexer:
 
 def _start_worker() -> subprocess.Popen[bytes]:
     env = dict(os.environ)
-    package_root = str(Path(workers.__file__).resolve().parent.parent)  # this same newsmill
+    package_root = str(Path(__file__).resolve().parents[3])  # this same newsmill, src tree or not
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "newsmill.workers"]
     return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)

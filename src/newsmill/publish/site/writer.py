@@ -134,8 +134,8 @@ class Writer:
                 _prune_empty_dirs(target.parent, self.root)
             except OSError:
                 continue
-        manifest = {"version": MANIFEST_VERSION, "files": dict(sorted(self.keys.items())), "state": state}
-        text = orjson.dumps(manifest)
+        manifest = {"version": MANIFEST_VERSION, "files": self.keys, "state": state}
+        text = orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS)  # the same tree, the same bytes
         if text == self.manifest_text:
             self._unmark()
             return
