@@ -29,7 +29,7 @@ def serve(feeds: int, items: int, content_size: int) -> None:
     from aiohttp import web
     from corpus import rss_feed
 
-    bodies = [rss_feed(n, items, content_size=content_size) for n in range(feeds)]
+    bodies = [rss_feed(n, items, content_size=content_size, varied=True) for n in range(feeds)]
     etags = [f'"{hashlib.sha1(body).hexdigest()[:16]}"' for body in bodies]
 
     async def handle(request: web.Request) -> web.Response:

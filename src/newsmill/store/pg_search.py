@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 
 from newsmill.models import SearchHit, SearchQuery
 from newsmill.store.schema import PG_SEARCH_INDEX, article_index, articles
-from newsmill.store.search import RANK_WINDOW, TITLE_WEIGHT, ArticleOf, make_snippet
+from newsmill.store.search import RANK_WINDOW, TITLE_WEIGHT, ArticleOf, make_snippet, rows_by_docid
 
 index = sa.table(PG_SEARCH_INDEX, sa.column("docid", sa.Integer), sa.column("document"))
 
@@ -134,7 +134,7 @@ def search_postgresql(
     ranked = sa.select(index.c.docid, rank.label("rank")).join(found, found.c.docid == index.c.docid)
     scored = [(-float(row.rank), -int(row.docid)) for row in connection.execute(ranked)]
     best = [(-negative, score) for score, negative in heapq.nsmallest(limit, scored)]
-    rows = _rows_by_docid(connection, [docid for docid, _ in best])
+    rows = rows_by_docid(connection, [docid for docid, _ in best])
     hits = []
     for docid, score in best:
         if docid in rows:
@@ -175,18 +175,3 @@ def _filters(source: str | None, category: Sequence[str], since: datetime | None
     if since is not None:
         filters.append(articles.c.published >= since)
     return filters
-
-
-def _rows_by_docid(connection: sa.Connection, docids: list[int]) -> dict[int, dict[str, Any]]:
-    if not docids:
-        return {}
-    statement = (
-        sa.select(articles, article_index.c.docid.label("_docid"))
-        .join(article_index, article_index.c.article_id == articles.c.id)
-        .where(article_index.c.docid.in_(docids))
-    )
-    found: dict[int, dict[str, Any]] = {}
-    for row in connection.execute(statement).mappings():
-        values = dict(row)
-        found[int(values.pop("_docid"))] = values
-    return found

@@ -76,7 +76,7 @@ def search(
         scored = [(score_value, -rowid) for rowid, score_value in rows]
     # best bm25 first (lower is better), then newer (docids grow with arrival)
     best = [(-negative, value) for value, negative in heapq.nsmallest(limit, scored)]
-    rows = _rows_by_docid(connection, [docid for docid, _ in best])
+    rows = rows_by_docid(connection, [docid for docid, _ in best])
     return [_hit(article_of(rows[docid]), value, query.terms) for docid, value in best if docid in rows]
 
 
@@ -86,7 +86,8 @@ _WINDOW_SQL = (
 )
 
 
-def _rows_by_docid(connection: sa.Connection, docids: list[int]) -> dict[int, dict[str, Any]]:
+def rows_by_docid(connection: sa.Connection, docids: list[int]) -> dict[int, dict[str, Any]]:
+    """The article rows of these index docids (both dialects' searches rank docids first)."""
     if not docids:
         return {}
     statement = (
