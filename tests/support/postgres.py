@@ -36,6 +36,10 @@ class PostgresUnavailable(RuntimeError):
     """No server can be started here (the message says what to install)."""
 
 
+class PostgresMissing(PostgresUnavailable):
+    """This machine has no PostgreSQL server binaries."""
+
+
 def server_binary(name: str) -> str | None:
     """`initdb`/`pg_ctl` on PATH, else in Debian's versioned folder (the newest version)."""
     found = shutil.which(name)
@@ -97,7 +101,7 @@ def throwaway_cluster() -> Iterator[Path]:
     """initdb + pg_ctl start in a fresh temporary folder; yields the folder holding the socket."""
     initdb, pg_ctl = server_binary("initdb"), server_binary("pg_ctl")
     if initdb is None or pg_ctl is None:
-        raise PostgresUnavailable(MISSING)
+        raise PostgresMissing(MISSING)
     # Not under pytest's tmp_path: its folders are private to root, and the server user must
     # reach its data directory and socket.
     root = Path(tempfile.mkdtemp(prefix="newsmill-pg-"))
