@@ -170,3 +170,9 @@ def test_the_fast_path_for_tracking_parameters_gives_what_the_careful_path_gives
     from newsmill.clean import urls
 
     assert canonical_url(url, base_url=base) == urls._canonical(url, base, urls._MAX_UNWRAP)
+
+
+def test_a_tracking_parameter_with_an_escaped_name_is_stripped_too() -> None:
+    assert canonical_url("https://a.com/x?utm%5Fsource=rss&id=2") == "https://a.com/x?id=2"
+    assert canonical_url("/x?id=2&utm%5fmedium=feed", base_url="https://a.com/") == "https://a.com/x?id=2"
+    assert canonical_url("https://a.com/x?q=%E5%9F%BA%E5%9B%A0") == "https://a.com/x?q=%E5%9F%BA%E5%9B%A0"

@@ -97,6 +97,8 @@ _PARAM_CHARS = r"A-Za-z0-9\-._~:/?\[\]@!$'()*+,;=%"  # no `&`, no `#`
 _TRACKING_START = r"(?i:utm_|spm|fbclid|gclid|gclsrc|dclid|yclid|msclkid|mc_|igshid|_hs|mkt_tok|wt\.)"
 # A parameter `_is_tracking` would strip, when its name is spelled plainly.
 _TRACKING_PARAM = re.compile(rf"(?i:{word_alternation(TRACKING_PARAMS)}|utm_[^=&]*)(?:=|\Z)")
+# A parameter name with an escape (`utm%5Fsource`) may decode to a tracking one: the careful path.
+_ESCAPED_NAME = r"[^=&#]*%"
 _HOSTS_WITH_WORK = word_alternation(WRAPPERS.keys() | HOST_TRACKING_PARAMS.keys())
 # URLs that are their own canonical form (a match means `canonical_url(u) == u`; no match
 # means "maybe not"): absolute, ASCII, lower-case host without port or user info, a path, no
@@ -104,7 +106,8 @@ _HOSTS_WITH_WORK = word_alternation(WRAPPERS.keys() | HOST_TRACKING_PARAMS.keys(
 # match decides it, which matters: this runs for every link of every article.
 CANONICAL_URL = re.compile(
     rf"https?://(?!{_HOSTS_WITH_WORK}/)[a-z0-9][a-z0-9.-]*/[{_PATH_CHARS}]*"
-    rf"(?:\?(?!{_TRACKING_START})[{_PARAM_CHARS}]+(?:&(?!{_TRACKING_START})[{_PARAM_CHARS}]+)*)?"
+    rf"(?:\?(?!{_TRACKING_START}|{_ESCAPED_NAME})[{_PARAM_CHARS}]+"
+    rf"(?:&(?!{_TRACKING_START}|{_ESCAPED_NAME})[{_PARAM_CHARS}]+)*)?"
     rf"(?:#(?!(?:rd|wechat_redirect)\Z)[{_URL_CHARS}]+)?"
 )
 _STRIP = "".join(map(chr, [*range(0x21), 0x7F]))  # what browsers strip: controls and space
