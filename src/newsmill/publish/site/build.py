@@ -242,7 +242,7 @@ def _site_info(config: Config, catalog: Catalog) -> SiteInfo:
 class _Pending:
     """Article pages to render and search segments to rebuild, by index into the slots."""
 
-    pages: dict[int, tuple[str, str, list[int]]] = field(default_factory=dict)  # path, key, related
+    pages: dict[int, tuple[str, list[int]]] = field(default_factory=dict)  # path, related
     segments: set[int] = field(default_factory=set)
 
 
@@ -269,15 +269,13 @@ def _render_articles(
         path = urls.file_of(slot.path)
         related = catalog.related(index)
         key = renderer.key("article.html", slot.path, slot.full, [slots[i].key for i in related])
-        if writer.is_current(path, key):
-            writer.write(path, key, _never)
-        else:
-            pending.pages[index] = (path, key, related)
+        if writer.declare(path, key):
+            pending.pages[index] = (path, related)
     indexed = (i for n in pending.segments for i in search.segment_indexes(n, total))
     needed = sorted({*pending.pages, *indexed})
     if needed:
         if len(catalog.shelf.cards) < total:  # an incremental build: read the related cards at once
-            catalog.cards_at(sorted({i for _, _, related in pending.pages.values() for i in related}))
+            catalog.cards_at(sorted({i for _, related in pending.pages.values() for i in related}))
         articles = _bodies(library, catalog, needed)
         _render_pending(articles, catalog, writer, renderer, pending, seg_keys, indexer)
     return len(pending.segments)
@@ -351,8 +349,8 @@ def _render_pending(
                 indexer.submit(builders.pop(spot.segment))
         page = pending.pages.get(index)
         if page is not None:
-            path, key, related = page
-            _write_article(writer, renderer, card, article, path, key, catalog.cards_at(related))
+            path, related = page
+            _write_article(writer, renderer, card, article, path, catalog.cards_at(related))
 
 
 class _Indexer:
@@ -452,24 +450,19 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
     return data
 
 
-def _never() -> bytes:
-    raise AssertionError("a current page is never rendered")
-
-
 def _segment_current(writer: Writer, number: int, key: str, total: int) -> bool:
     paths = search.SegmentBuilder(number, key, search.segment_size(number, total)).paths()
     return all(writer.is_current(path, key) for path in paths)
 
 
 def _write_article(
-    writer: Writer, renderer: Renderer, card: Card, article: Article, path: str, key: str, related: list[Card]
+    writer: Writer, renderer: Renderer, card: Card, article: Article, path: str, related: list[Card]
 ) -> None:
-    def render() -> str:
-        return renderer.render(
-            "article.html", item=card, content=article_content(article.content_html),
-            related=related, related_list=renderer.related_list(related), keywords=article.keywords,
-            breadcrumbs=renderer.trail_html(card.categories),
-            canonical=urls.absolute(renderer.site.base_url, card.path),
-        )  # fmt: skip
-
-    writer.write(path, key, render)
+    """The page of an article `writer.declare` said must be rendered."""
+    html = renderer.render(
+        "article.html", item=card, content=article_content(article.content_html),
+        related=related, related_list=renderer.related_list(related), keywords=article.keywords,
+        breadcrumbs=renderer.trail_html(card.categories),
+        canonical=urls.absolute(renderer.site.base_url, card.path),
+    )  # fmt: skip
+    writer.put(path, html)

@@ -104,19 +104,14 @@ def write_feeds(writer: Writer, renderer: Renderer, catalog: Catalog, bodies: Bo
         newest = indexes[:FEED_ITEMS]
         info = FeedInfo(title=title, base_url=site.base_url, language=site.language, folder=folder)
         key = renderer.key("feed", info, [catalog.slots[i].full for i in newest])
-        if all(writer.is_current(folder + name, key) for name in WRITERS):
-            for name in WRITERS:
-                writer.write(folder + name, key, _never)
+        stale = [name for name in WRITERS if writer.declare(folder + name, key)]
+        if not stale:  # the bodies are read only for feeds that must be written
             continue
         cards = catalog.cards_at(newest)
         found = bodies([card.id for card in cards])
         items = [FeedItem(card, found[card.id].content_html if card.id in found else "") for card in cards]
-        for name, write in WRITERS.items():
-            writer.write(folder + name, key, partial(write, info, items))
-
-
-def _never() -> str:
-    raise AssertionError("a current feed is never rendered")
+        for name in stale:
+            writer.put(folder + name, WRITERS[name](info, items))
 
 
 def write_sitemaps(writer: Writer, renderer: Renderer, catalog: Catalog) -> None:

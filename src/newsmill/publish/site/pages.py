@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,11 +191,6 @@ def list_page(listing: Listing, number: int, per_page: int) -> ListPage:
     newer = urls.page_path(listing.base, number + 1) if number < pages else listing.base
     older = urls.page_path(listing.base, number - 1) if number > 1 else None
     return ListPage(listing, number, listing.indexes[start:end], newer, older)
-
-
-def listing_pages(listing: Listing, per_page: int) -> Iterator[ListPage]:
-    for number in range(page_count(len(listing.indexes), per_page) + 1):
-        yield list_page(listing, number, per_page)
 
 
 def write_list_pages(

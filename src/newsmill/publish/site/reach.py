@@ -4,7 +4,7 @@ of those pages only and keeps the rest as the manifest says.
 An article's page shows its card, its story's other articles and the (at most ten) next older
 articles of its category. So a changed, new or deleted article reaches its own page, every
 page of its story, and the ten newer pages of its category that list it among their older
-neighbours. List pages are numbered from the oldest article (see `pages.listing_pages`): an
+neighbours. List pages are numbered from the oldest article (see `pages.list_page`): an
 article arriving or leaving at some position of a list changes the page holding that
 position and every newer one (their articles shift by one), and the list's first page.
 """

@@ -47,7 +47,6 @@ class Writer:
         self.previous, self.previous_state = _parse_manifest(self.manifest_text)
         self.keys: dict[str, str] = {}
         self.counts = WriteCounts()
-        self.changed: list[str] = []
         self.folders: set[Path] = set()
         # A first build into an empty folder need not look for files to compare with.
         self.empty = not root.is_dir() or not any(root.iterdir())
@@ -76,16 +75,21 @@ class Writer:
         """Is `path` on disk as the last build with this key left it? Then it is kept."""
         return self.previous.get(path) == key and os.path.isfile(os.path.join(self.base, path))
 
-    def write(self, path: str, key: str, render: Callable[[], bytes | str]) -> None:
-        """Declare `path` with `key`; render and write it only when it may have changed."""
+    def declare(self, path: str, key: str) -> bool:
+        """Declare `path` with `key`. True when it may have changed: render it and `put` it;
+        False when the last build left it as it is (it is skipped)."""
         if path in self.keys:
             raise PublishError(f"two outputs want the same file {path!r} (rename one of them)")
         self.keys[path] = key
         if self.is_current(path, key):
             self.counts.skipped += 1
-            return
-        data = render()
-        self.put(path, data.encode() if isinstance(data, str) else data)
+            return False
+        return True
+
+    def write(self, path: str, key: str, render: Callable[[], bytes | str]) -> None:
+        """Declare `path` with `key`; render and write it only when it may have changed."""
+        if self.declare(path, key):
+            self.put(path, render())
 
     def keep(self, path: str, key: str) -> None:
         """Declare a file some other writer keeps up to date (search shards not rebuilt)."""
@@ -107,8 +111,10 @@ class Writer:
         self.counts.skipped += len(self.keys) - kept
         return missing
 
-    def put(self, path: str, data: bytes) -> None:
+    def put(self, path: str, data: bytes | str) -> None:
         target = self.root / path
+        if isinstance(data, str):
+            data = data.encode()
         try:
             self._mark_building()
             if not self.empty and _same_bytes(target, data):
@@ -121,7 +127,6 @@ class Writer:
         except OSError as exc:
             raise PublishError(f"cannot write {target}: {exc}") from exc
         self.counts.written += 1
-        self.changed.append(path)
 
     def finish(self, state: dict[str, Any] | None = None) -> None:
         """Remove what the last build wrote and this one did not, then save the manifest with
