@@ -27,6 +27,25 @@ from pathlib import Path
 _LOADED = time.time()
 
 
+def replace_atomically(
+    target: Path, data: bytes, temporary: Path, *, mode: int = 0o666, durable: bool = False
+) -> None:
+    """Write `data` to `temporary` (a name of the publisher's pattern, beside `target`), then
+    rename it over `target`: a reader sees the old file or the new one, never half. `durable`
+    fsyncs first. On any failure the temporary file is removed and the error raised."""
+    try:
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def sweep_temp_files(folder: Path, pattern: re.Pattern[str], *, recursive: bool = True) -> list[Path]:
     """Remove the leftover temporary files under `folder` (its subfolders too when `recursive`,
     hidden folders and symlinks to folders excepted) whose name matches `pattern` and whose

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsmill.errors import PublishError
-from newsmill.publish.tempfiles import sweep_temp_files
+from newsmill.publish.tempfiles import replace_atomically, sweep_temp_files
 
 MANIFEST_NAME = ".newsmill-manifest.json"
 MANIFEST_VERSION = 1
@@ -93,19 +93,11 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = False) -> None:
 
     Posts are not fsynced (`durable=False`): that doubled a 10,000-post first build, and a post
     lost to a power cut is rewritten by the next build (see `file_sha1`). The manifest is."""
-    temporary = temporary_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # 0o666 less the umask, like any file a program writes (mkstemp would make it 0o600).
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            if durable:
-                stream.flush()
-                os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        replace_atomically(path, data, temporary_path(path), durable=durable)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         raise PublishError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from newsmill.errors import PublishError
-from newsmill.publish.tempfiles import is_leftover, sweep_temp_files
+from newsmill.publish.tempfiles import is_leftover, replace_atomically, sweep_temp_files
 
 MANIFEST = ".newsmill-manifest.json"
 # A build marks the folder while it writes; a mark whose process is gone means a killed build,
@@ -166,16 +166,8 @@ def _same_bytes(target: Path, data: bytes) -> bool:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
-    """Write a temporary file beside `target`, then rename it over: readers see old or new."""
-    temp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
-    try:
-        handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    """Through `.tmp-PID-name` beside `target` (the pattern a killed build's sweep looks for)."""
+    replace_atomically(target, data, target.with_name(f".tmp-{os.getpid()}-{target.name}"), mode=0o644)
 
 
 def _read_manifest(path: Path) -> bytes:
