@@ -73,7 +73,7 @@ class Index:
         for segment in self.meta["segments"]:
             hits: set[int] | None = None
             for gram in grams:
-                shard = self.load(f"s{segment['id']}/{shard_of(gram, self.meta['shards'])}.json")
+                shard = self.load(f"s{segment['id']}/{shard_of(gram, segment['shards'])}.json")
                 numbers, last = set(), 0
                 for delta in shard.get(gram, []):  # type: ignore[attr-defined]
                     last += delta

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import sys
@@ -138,6 +139,27 @@ def test_new_articles_rebuild_only_the_last_small_tail_segment(tmp_path: Path, m
     assert len(list((tmp_path / "site" / "search").glob("s*"))) == 6
     query = more[-1].title.split(" ")[-1]
     assert more[-1].id[:10] in ids(query_index(tmp_path / "site", query))
+
+
+def test_a_tail_segment_has_few_posting_files_and_a_full_one_many(tmp_path: Path, monkeypatch) -> None:
+    """An incremental build rewrites the last tail segment: it is kept to a few small files."""
+    from newsmill.publish.site import search
+
+    monkeypatch.setattr(search, "SEGMENT_DOCS", 64)
+    monkeypatch.setattr(search, "TAIL_DOCS", 16)
+    articles = generated_articles(80, chars=300)
+    build_site(ListSource(articles), site_config(tmp_path))
+    folder = tmp_path / "site" / "search"
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    assert [(s["docs"], s["shards"]) for s in meta["segments"]] == [
+        (64, search.SHARDS),
+        (16, search.TAIL_SHARDS),
+    ]
+    postings = [sorted(p.name for p in (folder / f"s{n}").glob("[0-9]*.json")) for n in (0, 1)]
+    assert [len(names) for names in postings] == [search.SHARDS, search.TAIL_SHARDS]
+    word = articles[-1].title.split(" ")[-1]  # the oldest article (full segment) and the newest
+    assert articles[-1].id[:10] in ids(query_index(tmp_path / "site", word))
+    assert articles[0].id[:10] in ids(query_index(tmp_path / "site", articles[0].title.split(" ")[-1]))
 
 
 def test_an_unguarded_script_can_build_with_the_search_worker(tmp_path: Path) -> None:

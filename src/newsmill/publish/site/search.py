@@ -3,11 +3,13 @@
 The archive is cut into segments, oldest first: full ones of `SEGMENT_DOCS` articles, then the
 newest articles in tail segments of `TAIL_DOCS`, so new articles only change the last small
 tail segment (once the tail holds a full segment's worth, it becomes one). Each segment has
-`SHARDS` posting files (`search/s3/17.json`: bigram → delta-encoded local document numbers)
-and document chunks (`search/s3/d0.json`: path, title, time, source, summary). `search.js`
-fetches the shards of a query's bigrams and intersects them: every word of a query must match
-(AND), and a word of two characters or more is found wherever it occurs as a substring, for a
-page holding the word holds all of its bigrams. `query_index` does in Python what the script does, for tests.
+posting files (`search/s3/17.json`: bigram → delta-encoded local document numbers), `SHARDS`
+of them in a full segment and `TAIL_SHARDS` in a tail one (an incremental build rewrites one
+tail segment: 16 small files, not 256), and document chunks (`search/s3/d0.json`: path,
+title, time, source, summary). `search.js` fetches the shards of a query's bigrams and
+intersects them: every word of a query must match (AND), and a word of two characters or more
+is found wherever it occurs as a substring, for a page holding the word holds all of its
+bigrams. `query_index` does in Python what the script does, for tests.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from newsmill.publish.site.cards import Card, Slot
 SEGMENT_DOCS = 4096
 TAIL_DOCS = 512
 SHARDS = 256
+TAIL_SHARDS = 16
 CHUNK = 500
-FORMAT = "1"
+FORMAT = "2"  # 2: tail segments have their own shard count
 
 
 # Full-width ASCII (Ａ, １, ＃) and the ideographic space become their plain forms, as in search.js.
@@ -84,6 +87,11 @@ def segment_size(segment: int, total: int) -> int:
     return segment_bounds(total)[segment][1]
 
 
+def shards_of(size: int) -> int:
+    """A full segment's posting files are `SHARDS`, a tail segment's `TAIL_SHARDS`."""
+    return SHARDS if size == SEGMENT_DOCS else TAIL_SHARDS
+
+
 def segment_indexes(segment: int, total: int) -> range:
     """The stream indexes (newest first) of the articles of `segment`."""
     first, size = segment_bounds(total)[segment]
@@ -95,7 +103,7 @@ def segment_keys(cards: Sequence[Slot]) -> list[str]:
     total = len(cards)
     keys = []
     for first, size in segment_bounds(total):
-        digest = hashlib.blake2b(f"{FORMAT}|{SHARDS}|{CHUNK}|{size}".encode(), digest_size=12)
+        digest = hashlib.blake2b(f"{FORMAT}|{shards_of(size)}|{CHUNK}|{size}".encode(), digest_size=12)
         for rank in range(first, first + size):
             card = cards[total - 1 - rank]
             digest.update(f"{card.full}|{card.path}\n".encode())
@@ -126,7 +134,8 @@ class SegmentBuilder:
     def paths(self) -> list[str]:
         folder = f"search/s{self.number}/"
         chunks = (self.size + CHUNK - 1) // CHUNK
-        return [f"{folder}{i}.json" for i in range(SHARDS)] + [f"{folder}d{i}.json" for i in range(chunks)]
+        shards = range(shards_of(self.size))
+        return [f"{folder}{i}.json" for i in shards] + [f"{folder}d{i}.json" for i in range(chunks)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,11 +159,12 @@ def segment_files(job: SegmentJob) -> list[tuple[str, bytes]]:
             else:
                 found.append(local)
     folder = f"search/s{job.number}/"
-    shards: list[dict[str, list[int]]] = [{} for _ in range(SHARDS)]
+    count = shards_of(job.size)
+    shards: list[dict[str, list[int]]] = [{} for _ in range(count)]
     for gram in sorted(postings):
         numbers = postings[gram]
         numbers.sort()
-        shards[shard_of(gram)][gram] = _deltas(numbers)
+        shards[shard_of(gram, count)][gram] = _deltas(numbers)
     files = [(f"{folder}{index}.json", _dump(shard)) for index, shard in enumerate(shards)]
     for start in range(0, job.size, CHUNK):
         files.append((f"{folder}d{start // CHUNK}.json", _dump(job.docs[start : start + CHUNK])))
@@ -163,8 +173,11 @@ def segment_files(job: SegmentJob) -> list[tuple[str, bytes]]:
 
 def meta_json(keys: list[str], total: int) -> bytes:
     sizes = [size for _, size in segment_bounds(total)]
-    segments = [{"id": i, "docs": sizes[i], "key": key[:10]} for i, key in enumerate(keys)]
-    return _dump({"version": FORMAT, "shards": SHARDS, "chunk": CHUNK, "segments": segments})
+    segments = [
+        {"id": i, "docs": size, "shards": shards_of(size), "key": key[:10]}
+        for i, (key, size) in enumerate(zip(keys, sizes, strict=True))
+    ]
+    return _dump({"version": FORMAT, "chunk": CHUNK, "segments": segments})
 
 
 def _deltas(numbers: list[int]) -> list[int]:
@@ -193,7 +206,7 @@ def query_index(site: Path, query: str) -> list[str]:
         hits: set[int] | None = None
         for gram in grams:
             shard = json.loads(
-                (folder / f"{shard_of(gram, meta['shards'])}.json").read_text(encoding="utf-8")
+                (folder / f"{shard_of(gram, segment['shards'])}.json").read_text(encoding="utf-8")
             )
             numbers = set(_undelta(shard.get(gram, [])))
             hits = numbers if hits is None else hits & numbers

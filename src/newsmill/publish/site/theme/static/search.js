@@ -60,7 +60,7 @@
     var dir = "s" + segment.id + "/";
     var v = "?v=" + segment.key;
     var shards = {};
-    grams.forEach(function (g) { shards[shardOf(g, meta.shards)] = true; });
+    grams.forEach(function (g) { shards[shardOf(g, segment.shards)] = true; });
     var loads = Object.keys(shards).map(function (s) {
       return getJSON(dir + s + ".json" + v).then(function (postings) { return [s, postings]; });
     });
@@ -69,7 +69,7 @@
       loaded.forEach(function (pair) { byShard[pair[0]] = pair[1]; });
       var hits = null;
       for (var i = 0; i < grams.length; i++) {
-        var list = byShard[shardOf(grams[i], meta.shards)][grams[i]];
+        var list = byShard[shardOf(grams[i], segment.shards)][grams[i]];
         if (!list) { return []; }
         var ids = decode(list);
         hits = hits === null ? ids : intersect(hits, ids);
