@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING
 from newsmill.config import Config, load_config
 from newsmill.errors import ConfigError
 from newsmill.models import Article, SearchHit, Source, SourceOutcome, SourceState, StorySummary
-from newsmill.publish.hexo import HexoReport, configured_posts_dir, write_hexo_posts
 from newsmill.publish.site import SiteReport, build_site
 from newsmill.store import Store, open_store
 
 # The fetch pipeline (aiohttp, lxml, nh3) and the enrich stage (rjieba and its dictionary) load
-# in a good part of a second: imported by the jobs that use them, so `build`, `articles` and
-# `sources list` start without them.
+# in a good part of a second, the Hexo publisher (YAML) in a tenth: imported by the jobs that
+# use them, so `build`, `articles` and `sources list` start without them.
 if TYPE_CHECKING:
     from newsmill.hexo_import import ImportReport
     from newsmill.pipeline import OutcomeCallback
+    from newsmill.publish.hexo import HexoReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +175,12 @@ class Mill:
         return BuildReport(hexo=hexo, site=build_site(self.store, self.config, full=full))
 
     def _build_hexo(self, on_article: ArticleCallback | None) -> HexoReport | None:
-        posts_dir = configured_posts_dir(self.config)
-        if posts_dir is None:
+        if self.config.hexo.posts_dir is None:
             return None
+        from newsmill.publish.hexo import configured_posts_dir, write_hexo_posts
+
+        posts_dir = configured_posts_dir(self.config)
+        assert posts_dir is not None
         return write_hexo_posts(self.store.iter_articles(), self.config.hexo, posts_dir, on_post=on_article)
 
     def import_hexo(

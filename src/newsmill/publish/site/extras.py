@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from xml.sax.saxutils import escape
+from html import escape
 
 from newsmill.models import Article
 from newsmill.publish.site import search, urls
@@ -131,7 +131,9 @@ def write_sitemaps(writer: Writer, renderer: Renderer, catalog: Catalog) -> None
     entries = [(urls.absolute(base, path), newest) for path in pages]
     names.append("sitemaps/pages.xml")
     writer.write(names[-1], renderer.key("sitemap", entries), partial(_urlset, entries))
-    index = "".join(f"<sitemap><loc>{escape(urls.absolute(base, n))}</loc></sitemap>\n" for n in names)
+    index = "".join(
+        f"<sitemap><loc>{escape(urls.absolute(base, n), quote=False)}</loc></sitemap>\n" for n in names
+    )
     text = f'{XML}<sitemapindex xmlns="{SITEMAP_NS}">\n{index}</sitemapindex>\n'
     writer.write("sitemap.xml", renderer.key("sitemap.xml", text), lambda: text)
 
@@ -144,7 +146,7 @@ def _urlset(entries: Sequence[tuple[str, datetime | None]]) -> str:
     lines = []
     for loc, moment in entries:
         lastmod = f"<lastmod>{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}</lastmod>" if moment else ""
-        lines.append(f"<url><loc>{escape(loc)}</loc>{lastmod}</url>\n")
+        lines.append(f"<url><loc>{escape(loc, quote=False)}</loc>{lastmod}</url>\n")
     return f'{XML}<urlset xmlns="{SITEMAP_NS}">\n{"".join(lines)}</urlset>\n'
 
 

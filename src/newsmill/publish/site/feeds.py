@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from xml.sax.saxutils import escape, quoteattr
 
 from newsmill.publish.site import urls
 from newsmill.publish.site.cards import Card
@@ -17,6 +16,8 @@ FEED_ITEMS = 20
 GENERATOR = "newsmill"
 # XML 1.0 forbids these characters even when escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# An attribute value keeps its whitespace characters only as references (XML normalizes them).
+_ATTRIBUTE_SPACE = str.maketrans({"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,8 @@ class FeedInfo:
 
 
 def _x(text: str) -> str:
-    return escape(_NOT_XML.sub("", text))
+    # (html.escape, not xml.sax.saxutils: the same three replacements, without importing urllib)
+    return html.escape(_NOT_XML.sub("", text), quote=False)
 
 
 def _h(text: str) -> str:
@@ -47,7 +49,8 @@ def _h(text: str) -> str:
 
 
 def _a(text: str) -> str:
-    return quoteattr(_NOT_XML.sub("", text))
+    """A double-quoted XML attribute value."""
+    return '"' + html.escape(_NOT_XML.sub("", text)).translate(_ATTRIBUTE_SPACE) + '"'
 
 
 def _iso(moment: datetime) -> str:
