@@ -12,13 +12,14 @@ from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from site_helpers import CATEGORIES, article, generated_articles, tree
 
 from newsmill.config import Config, load_config
 from newsmill.enrichment import enrich_context, save_enriched
 from newsmill.models import Article, ArticleDraft, SourceState
-from newsmill.publish.site import SiteReport, build_site
+from newsmill.publish.site import SiteReport, build_site, extras, search
 from newsmill.store import SqlStore
 
 NOW = datetime(2021, 11, 1, tzinfo=UTC)
@@ -95,8 +96,12 @@ def test_the_next_build_reads_only_what_changed_and_matches_a_full_build(tmp_pat
 
 
 def test_random_inserts_backdated_articles_edits_and_deletes_keep_both_builds_identical(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # small sitemaps and search segments, so that builds keep some and rewrite others
+    monkeypatch.setattr(extras, "SITEMAP_CHUNK", 8)
+    monkeypatch.setattr(search, "SEGMENT_DOCS", 16)
+    monkeypatch.setattr(search, "TAIL_DOCS", 4)
     rng = random.Random(20211012)
     config = config_in(tmp_path / "live", per_page=5)
     store = SqlStore(f"sqlite:///{tmp_path / 'news.db'}")

@@ -35,12 +35,11 @@ def write_extras(
     seg_keys: list[str],
 ) -> dict[str, str]:
     """Everything but the article pages; returns each list's digest for the next build."""
-    digests = write_list_pages(
-        writer, renderer, catalog, listings(catalog), reach, state.listings if state else {}
-    )
+    lists = listings(catalog)
+    digests = write_list_pages(writer, renderer, catalog, lists, reach, state.listings if state else {})
     write_indexes(writer, renderer, catalog)
     write_feeds(writer, renderer, catalog, bodies)
-    write_sitemaps(writer, renderer, catalog)
+    write_sitemaps(writer, renderer, catalog, lists, reach)
     write_fixed(writer, renderer, catalog, seg_keys)
     return digests
 
@@ -114,18 +113,25 @@ def write_feeds(writer: Writer, renderer: Renderer, catalog: Catalog, bodies: Bo
             writer.put(folder + name, WRITERS[name](info, items))
 
 
-def write_sitemaps(writer: Writer, renderer: Renderer, catalog: Catalog) -> None:
-    """A sitemap index; article sitemaps hold 10,000 articles each, oldest first, so old ones stay."""
+def write_sitemaps(
+    writer: Writer, renderer: Renderer, catalog: Catalog, lists: Sequence[Listing], reach: Reach
+) -> None:
+    """A sitemap index; article sitemaps hold 10,000 articles each, oldest first, so old ones stay
+    (those wholly older than the oldest change are kept without a look)."""
     base = renderer.site.base_url
     slots = catalog.slots[::-1]
+    changed_from = reach.list_from("")  # the oldest rank any change moved, None: no change
     names: list[str] = []
     for start in range(0, len(slots), SITEMAP_CHUNK):
         chunk = slots[start : start + SITEMAP_CHUNK]
         name = f"sitemaps/articles-{start // SITEMAP_CHUNK + 1}.xml"
         names.append(name)
+        unchanged = changed_from is None or changed_from >= start + len(chunk)
+        if len(chunk) == SITEMAP_CHUNK and unchanged and not writer.keep_previous([name]):
+            continue
         key = renderer.key("sitemap", name, [(s.path, s.key) for s in chunk])
         writer.write(name, key, partial(_article_urlset, base, chunk))
-    pages = [""] + [listing.base for listing in listings(catalog)[1:]]
+    pages = [""] + [listing.base for listing in lists[1:]]
     pages += ["categories/", "sources/", "tags/", "stocks/", "archives/"]
     newest = datetime.fromtimestamp(catalog.slots[0].when, UTC) if catalog.slots else None
     entries = [(urls.absolute(base, path), newest) for path in pages]
