@@ -7,7 +7,8 @@ category, tag and source pages, feeds. newsmill also writes day archives, three 
 category pages, per-category feeds, a sitemap and its search index; Hexo (with the landscape
 theme and daily archives) and Hugo (minimal templates, `categories`, `tags` and `sources`
 taxonomies) write what they write; each line counts the HTML pages the tool produced.
-Each build runs in its own process: peak RSS is that process's (Hexo's and Hugo's too).
+Each build runs in its own process: peak RSS is that process's (Hexo's and Hugo's too), and
+newsmill's is the whole `newsmill build` command (Python's start and imports included).
 
 Then 50 new articles arrive and newsmill builds again (incremental). `--big N` also builds
 an N-article archive (full, then incremental after 50 more) for the 100,000-article goals.
@@ -39,6 +40,7 @@ from corpus import SENTENCES, article_html
 
 from newsmill.models import ArticleDraft, SourceState
 
+SRC = Path(__file__).resolve().parents[1] / "src"
 CACHE = Path.home() / ".cache" / "newsmill-bench"
 HEXO_PACKAGES = [
     "hexo@7.3.0", "hexo-generator-index@4", "hexo-generator-archive@2", "hexo-generator-category@2",
@@ -126,29 +128,27 @@ def fill_store(folder: Path, count: int, start: int = 0) -> Path:
     return config
 
 
-def child_build(config: str) -> None:
-    from newsmill.core import Mill
-    from newsmill.publish.site import build_site
-
-    with Mill.open(config) as mill:
-        report = build_site(mill.store, mill.config)
-    print(
-        json.dumps(
-            {"seconds": report.seconds, "written": report.written, "files": report.files, "read": report.read}
-        )
-    )
-
-
-def run_child(command: list[str], cwd: Path | None = None) -> tuple[float, float, float, str]:
+def run_child(
+    command: list[str], cwd: Path | None = None, stderr_out: bool = False
+) -> tuple[float, float, float, str]:
     """Wall seconds, peak RSS in MB (wait4 on the pid: this child's own), CPU seconds (its own
-    and its reaped children's: newsmill's search worker, Hugo's threads) and stdout of a child."""
+    and its reaped children's: newsmill's search worker, Hugo's threads) and stdout of a child
+    (with its stderr when `stderr_out`)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
     started = time.perf_counter()
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=errors)
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if stderr_out else errors,
+            env=env,
+        )
         out = process.stdout.read() if process.stdout else b""
         _, status, usage = os.wait4(process.pid, 0)
         errors.seek(0)
-        err = errors.read()
+        err = errors.read() or out
     seconds = time.perf_counter() - started
     if status:
         raise SystemExit(f"{command[0]} failed ({status}):\n{err.decode(errors='replace')[-2000:]}")
@@ -159,13 +159,26 @@ def html_pages(folder: Path) -> int:
     return sum(1 for _ in folder.rglob("*.html"))
 
 
+# The line `newsmill build` ends with (see newsmill.cli.publish.print_build_report).
+BUILD_LINE = re.compile(
+    r"site: (?P<written>\d+) files written, (?P<unchanged>\d+) unchanged, (?P<removed>\d+) removed .*"
+    r"\((?P<articles>\d+) articles, (?P<read>\d+) read from the store, (?P<seconds>[\d.]+) s\)"
+)
+
+
 def newsmill_build(config: Path, label: str) -> Run:
-    seconds, rss, cpu, out = run_child([sys.executable, __file__, "--child", str(config)])
-    report = json.loads(out.strip().splitlines()[-1])
+    """The whole `newsmill build` command, as a user runs it: Python's start, imports and all."""
+    command = [sys.executable, "-m", "newsmill", "build", "--config", str(config)]
+    seconds, rss, cpu, out = run_child(command, stderr_out=True)
+    found = BUILD_LINE.search(out)
+    if found is None:
+        raise SystemExit(f"newsmill build printed no report:\n{out[-2000:]}")
+    report = {name: float(value) for name, value in found.groupdict().items()}
     pages = html_pages(config.parent / "site")
+    files = report["written"] + report["unchanged"]
     note = (
-        f"build {report['seconds']:.2f} s in process; {report['read']:,} articles read; "
-        f"{report['written']:,} of {report['files']:,} files written"
+        f"build {report['seconds']:.1f} s in process; {report['read']:,.0f} articles read; "
+        f"{report['written']:,.0f} of {files:,.0f} files written"
     )
     return Run(label, pages, seconds, rss, note, cpu)
 
@@ -305,11 +318,7 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=0, help="also build an archive this large (e.g. 100000)")
     parser.add_argument("--skip-hexo", action="store_true")
     parser.add_argument("--skip-hugo", action="store_true")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        child_build(args.child)
-        return
     shm = Path("/dev/shm")
     work = Path(tempfile.mkdtemp(prefix="newsmill-site-bench-", dir=shm if shm.is_dir() else None))
     print(f"work folder {work}; {os.cpu_count()} CPUs; {args.articles:,} articles", flush=True)

@@ -5,6 +5,8 @@ Exit status: 0 all good; 1 some sources failed (the others were stored); 2 bad u
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import shutil
 import sys
@@ -201,4 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cli() -> None:
+    # Everything still alive at the end is freed with the process: without this, the collector's
+    # last pass over SQLAlchemy's and the command's objects adds 0.1-0.2 s to every command.
+    atexit.register(gc.freeze)
     sys.exit(main())

@@ -95,7 +95,7 @@ def print_build_report(report: BuildReport) -> None:
         err.print(
             f"site: {site.written} files written, {site.unchanged + site.skipped} unchanged, "
             f"{site.removed} removed in {escape(str(site.output_dir))} "
-            f"({site.articles} articles, {site.seconds:.1f} s)"
+            f"({site.articles} articles, {site.read} read from the store, {site.seconds:.1f} s)"
         )
     hexo = report.hexo
     if hexo is None:
