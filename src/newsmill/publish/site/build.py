@@ -107,7 +107,9 @@ def _build(source: ArticleSource, config: Config, progress: Progress | None, ful
     writer = Writer(site_dir(config))
     theme = Theme(_theme_dir(config), root=urls.root_prefix(config.site.base_url))
     library = _Library(source)
-    state = None if full else SiteState.from_json(writer.previous_state)
+    previous_state = writer.take_previous_state()
+    state = None if full else SiteState.from_json(previous_state)
+    del previous_state
     note("reading articles")
     shelf = CardShelf(library.heads_of, timezone)
     revision, slots, changes, read = _read(library, state, shelf)

@@ -10,6 +10,7 @@ files newsmill never wrote are left alone.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -43,8 +44,9 @@ class Writer:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.base = str(root)
-        self.manifest_text = _read_manifest(root / MANIFEST)
-        self.previous, self.previous_state = _parse_manifest(self.manifest_text)
+        text = _read_manifest(root / MANIFEST)
+        self.manifest_digest = _digest(text)  # not the text: tens of MB held through a build
+        self.previous, self._previous_state = _parse_manifest(text)
         self.keys: dict[str, str] = {}
         self.counts = WriteCounts()
         self.folders: set[Path] = set()
@@ -52,6 +54,12 @@ class Writer:
         self.empty = not root.is_dir() or not any(root.iterdir())
         self.swept = self._sweep_after_killed_builds()
         self.mark: Path | None = None
+
+    def take_previous_state(self) -> Any:
+        """The build state the last build saved (its JSON form), handed over once: the build
+        keeps what it needs of it, and the rest is freed before the pages are rendered."""
+        state, self._previous_state = self._previous_state, None
+        return state
 
     def _sweep_after_killed_builds(self) -> int:
         """Remove what builds killed mid-way left: their temporary files, then their marks."""
@@ -141,7 +149,7 @@ class Writer:
                 continue
         manifest = {"version": MANIFEST_VERSION, "files": self.keys, "state": state}
         text = orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS)  # the same tree, the same bytes
-        if text == self.manifest_text:
+        if _digest(text) == self.manifest_digest:
             self._unmark()
             return
         try:
@@ -168,6 +176,10 @@ def _same_bytes(target: Path, data: bytes) -> bool:
 def _atomic_write(target: Path, data: bytes) -> None:
     """Through `.tmp-PID-name` beside `target` (the pattern a killed build's sweep looks for)."""
     replace_atomically(target, data, target.with_name(f".tmp-{os.getpid()}-{target.name}"), mode=0o644)
+
+
+def _digest(text: bytes) -> bytes:
+    return hashlib.blake2b(text, digest_size=16).digest()
 
 
 def _read_manifest(path: Path) -> bytes:
