@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -58,7 +59,7 @@ def feedparser_items(feeds: list[bytes]) -> int:
     return sum(len(feedparser.parse(body).entries) for body in feeds)
 
 
-def best_of(runs: int, work, feeds: list[bytes]) -> tuple[float, float, int]:
+def best_of(runs: int, work: Callable[[list[bytes]], int], feeds: list[bytes]) -> tuple[float, float, int]:
     """Best wall seconds and best CPU seconds (of this process) of `runs` runs, and the count."""
     best, best_cpu, count = float("inf"), float("inf"), 0
     for _ in range(runs):

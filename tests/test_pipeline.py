@@ -270,3 +270,50 @@ def test_process_source_takes_one_result_through_the_same_steps_as_a_run(tmp_pat
         assert store.count_articles(source=source.name) == first.counts.new
     finally:
         store.close()
+
+
+def test_enrich_off_stores_the_articles_for_newsmill_enrich_to_add_later(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    import asyncio
+
+    from newsmill.pipeline import fetch_sources, plan_fetch, utcnow
+
+    config = write_config(tmp_path, {"证券时报网 要闻": feed_server.route("/stcn.xml", Reply(body=STCN))})
+    with Mill.open(config) as mill:
+        planned = plan_fetch(mill.config, mill.store.source_states(), utcnow())
+        outcomes = asyncio.run(fetch_sources(mill.config, mill.store, planned, enrich=False))
+        assert [o.status for o in outcomes] == [SourceStatus.OK] and outcomes[0].counts.new >= 8
+        stored = mill.store.count_articles()
+        assert stored == outcomes[0].counts.new
+        assert len(list(mill.store.iter_articles(unenriched=True))) == stored
+        assert mill.enrich() == stored
+        assert not list(mill.store.iter_articles(unenriched=True))
+
+
+def test_a_run_of_304s_loads_neither_the_parser_nor_the_enrich_stage(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    # They take a good part of a second to import; a run in which nothing changed needs neither.
+    import os
+    import subprocess
+    import sys
+
+    import newsmill
+
+    config = write_config(
+        tmp_path, {"证券时报网 要闻": feed_server.route("/stcn.xml", Reply(body=STCN, etag='"v1"'))}
+    )
+    assert fetch(config)["证券时报网 要闻"].status is SourceStatus.OK
+    script = (
+        "import sys\n"
+        "from newsmill.core import Mill\n"
+        "import newsmill.pipeline\n"
+        "listing = {'aiohttp', 'rjieba', 'nh3', 'lxml'} & set(sys.modules)\n"
+        f"with Mill.open({str(config)!r}) as mill:\n"
+        "    statuses = [o.status.value for o in mill.fetch(['证券时报网 要闻'])]\n"
+        "print(sorted(listing), statuses, sorted({'rjieba', 'nh3', 'lxml'} & set(sys.modules)))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(Path(newsmill.__file__).resolve().parents[1]))
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[0] == "[] ['not-modified'] []"

@@ -22,7 +22,12 @@ from newsmill.workers import WorkerLost, WorkerPool
 
 ROOT = Path(__file__).resolve().parents[1]
 STCN = (ROOT / "examples" / "feeds" / "stcn-yw.xml").read_bytes()
-SOURCE = Source(name="证券时报网 要闻", url="https://www.stcn.com/", categories=("金融", "证券时报网", "要闻"), author="证券时报网")
+SOURCE = Source(
+    name="证券时报网 要闻",
+    url="https://www.stcn.com/",
+    categories=("金融", "证券时报网", "要闻"),
+    author="证券时报网",
+)
 NOW = datetime(2021, 10, 13, tzinfo=UTC)
 
 
@@ -39,6 +44,26 @@ def test_a_worker_parses_and_cleans_a_feed_exactly_as_the_caller_would() -> None
     here = prepare_or_error(SOURCE, STCN, "application/rss+xml", NOW)
     assert isinstance(in_worker, Prepared) and in_worker == here
     assert any(d.title == "发布两大基因产业园 上海加码布局生物医药前沿产业" for d in in_worker.drafts)
+
+
+def test_prepared_pickles_to_an_equal_value() -> None:
+    # Prepared pickles its drafts as tuples of their fields (cheaper to load than frozen
+    # dataclasses field by field): what comes back must be equal, enclosures and dates included.
+    import pickle
+    from dataclasses import replace
+
+    from newsmill.models import Enclosure
+
+    prepared = prepare_or_error(SOURCE, STCN, "application/rss+xml", NOW)
+    assert isinstance(prepared, Prepared) and prepared.drafts
+    enclosure = Enclosure("https://www.stcn.com/a.mp3", "audio/mpeg", 1234)
+    drafts = (replace(prepared.drafts[0], enclosures=(enclosure,)), *prepared.drafts[1:])
+    prepared = Prepared(prepared.entries, drafts)
+
+    again = pickle.loads(pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
+
+    assert again == prepared and type(again.drafts) is tuple
+    assert again.drafts[0].enclosures == (enclosure,) and again.drafts[0].published is not None
 
 
 def test_a_worker_analyses_articles_exactly_as_the_store_thread_would() -> None:

@@ -16,13 +16,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from newsmill.config import Config
-from newsmill.enrich import EnrichContext, TextAnalysis, analyse_drafts
-from newsmill.enrichment import enrich_context, fresh_drafts, save_enriched
 from newsmill.errors import SourceError
-from newsmill.fetch import fetch_many
 from newsmill.fetch.schedule import next_fetch_time
 from newsmill.models import (
     ArticleDraft,
@@ -34,9 +31,16 @@ from newsmill.models import (
     SourceState,
     SourceStatus,
 )
-from newsmill.prepare import Prepared, prepare_or_error
 from newsmill.store import Store
 from newsmill.workers import WorkerLost, WorkerPool
+
+# The stages a run may not need are imported where they are used: a run in which every feed
+# answers 304 never loads the parser and cleaner (lxml, nh3) or the enrich stage (rjieba and its
+# dictionary), and `sources list` (which needs `current_state`) not even aiohttp. Together they
+# take a good part of a second to import.
+if TYPE_CHECKING:
+    from newsmill.enrich import EnrichContext, TextAnalysis
+    from newsmill.prepare import Prepared
 
 OutcomeCallback = Callable[[SourceOutcome], None]
 T = TypeVar("T")
@@ -93,8 +97,16 @@ async def fetch_sources(
     *,
     on_outcome: OutcomeCallback | None = None,
     clock: Callable[[], datetime] = utcnow,
+    enrich: bool = True,
 ) -> list[SourceOutcome]:
-    """Fetch the planned sources concurrently and store each as it arrives."""
+    """Fetch the planned sources concurrently and store each as it arrives.
+
+    `enrich=False` stores the articles without the enrich stage (no search index rows, stocks
+    or stories; `newsmill enrich` adds them later): the ingest engine alone, as benchmarks
+    measure it.
+    """
+    from newsmill.fetch import fetch_many
+
     planned = list(planned)
     states = {source.name: state for source, state in planned}
     requests = [
@@ -108,7 +120,8 @@ async def fetch_sources(
         if on_outcome is not None:
             on_outcome(outcome)
 
-    async with _Processor(config, store, workers=worker_count(config, len(requests))) as processor:
+    workers = worker_count(config, len(requests))
+    async with _Processor(config, store, workers=workers, enrich=enrich) as processor:
 
         async def finish(source: Source, step: _Parse, now: datetime) -> None:
             report(await processor.finish(source, step, now))
@@ -152,8 +165,8 @@ class _Processor:
     that batch of bookkeeping, which the next run redoes: no article is ever held back.
     """
 
-    def __init__(self, config: Config, store: Store, *, workers: int) -> None:
-        self.config, self.store = config, store
+    def __init__(self, config: Config, store: Store, *, workers: int, enrich: bool = True) -> None:
+        self.config, self.store, self.enrich = config, store, enrich
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmill-store")
         self._pool = WorkerPool(workers) if workers else None
         self._held: list[SourceState] = []
@@ -181,6 +194,9 @@ class _Processor:
         if isinstance(settled, _Done):
             await self.hold(settled.state)
             return settled.outcome
+        if not self.enrich:
+            counts = await self._run(self.store.save_articles, settled.state, settled.prepared.drafts, now)
+            return _saved(source, settled, counts)
         analyses = await self._analyse(settled.prepared.drafts)
         counts = await self._run(self._save, settled.state, settled.prepared.drafts, now, analyses)
         return _saved(source, settled, counts)
@@ -193,6 +209,8 @@ class _Processor:
         analyses: Mapping[str, TextAnalysis] | None = None,
     ) -> SaveCounts:
         """Enrich, then store (in the store thread: enriching reads what the store learned)."""
+        from newsmill.enrichment import enrich_context, save_enriched
+
         if self._context is None:
             self._context = enrich_context(self.config, self.store)
         return save_enriched(self.store, self._context, state, drafts, now, analyses)
@@ -211,6 +229,8 @@ class _Processor:
 
     async def _prepare(self, source: Source, result: FetchResult, now: datetime) -> Prepared | SourceError:
         """Parse and clean in a worker process when there are some, else in the store thread."""
+        from newsmill.prepare import prepare_or_error
+
         args = (source, result.body, result.content_type, now, result.url)
         if self._pool is not None:
             try:
@@ -224,6 +244,9 @@ class _Processor:
         are some: the store thread then only adds what needs the store (names, stories)."""
         if self._pool is None:
             return None
+        from newsmill.enrich import analyse_drafts
+        from newsmill.enrichment import fresh_drafts
+
         fresh = await self._run(fresh_drafts, self.store, drafts)
         if not fresh:
             return {}
@@ -250,6 +273,9 @@ def process_source(
     The same steps as a run's `_Processor`, one source at a time, for callers that have
     a single result in hand.
     """
+    from newsmill.enrichment import enrich_context, save_enriched
+    from newsmill.prepare import prepare_or_error
+
     step: _Done | _Parse | _Save = _settle_fetch(config, source, state, result, now)
     if isinstance(step, _Parse):
         prepared = prepare_or_error(source, step.result.body, step.result.content_type, now, step.result.url)
@@ -297,7 +323,7 @@ def _settle_fetch(
     if isinstance(result, SourceError):
         return _failure(config, source, state, result, now)
     fetched = _after_fetch(state, result, now)
-    digest = hashlib.sha1(result.body).hexdigest()
+    digest = "" if result.not_modified else hashlib.sha1(result.body).hexdigest()
     if result.not_modified or digest == state.body_hash:
         state = replace(state, **fetched, **_healthy(source, SourceStatus.NOT_MODIFIED, now))
         outcome = SourceOutcome(source.name, SourceStatus.NOT_MODIFIED, next_fetch=state.next_fetch)

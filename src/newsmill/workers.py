@@ -25,6 +25,9 @@ from typing import Any, BinaryIO, TypeVar
 
 T = TypeVar("T")
 HEADER = 8
+# The parent's pipe buffer: a reply (a cleaned feed: ≈ 200 KB for 50 articles) is read whole,
+# and with asyncio's default 64 KB limit reading one pauses and resumes the pipe several times.
+READ_LIMIT = 1 << 22
 
 
 class WorkerLost(Exception):
@@ -61,6 +64,7 @@ class WorkerPool:
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 env=env,
+                limit=READ_LIMIT,
             )
             self._all.append(process)
             self._idle.put_nowait(process)

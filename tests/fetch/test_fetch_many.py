@@ -79,6 +79,21 @@ def test_global_limit(feed_server: FeedServer, make_request, config: FetchConfig
     assert feed_server.max_in_flight == 2
 
 
+def test_per_host_as_large_as_the_global_limit(
+    feed_server: FeedServer, make_request, config: FetchConfig
+) -> None:
+    # No host semaphore is kept then: the global limit alone keeps every host within per_host.
+    requests = [
+        make_request(feed_server.route(f"/f/{n}", Reply(body="<rss/>", delay=0.15)), name=str(n))
+        for n in range(6)
+    ]
+
+    outcomes = _collect(requests, replace(config, concurrency=3, per_host=3))
+
+    assert all(isinstance(result, FetchResult) for _, result in outcomes)
+    assert feed_server.max_in_flight == 3
+
+
 def test_mixed_batch(tmp_path: Path, feed_server: FeedServer, make_request, config: FetchConfig) -> None:
     path = tmp_path / "local.xml"
     path.write_bytes(b"<rss>local</rss>")

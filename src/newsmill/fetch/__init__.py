@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Sequence
+from typing import TYPE_CHECKING
 
 from newsmill.config import FetchConfig
 from newsmill.errors import SourceError
-from newsmill.fetch.http import Fetcher
 from newsmill.fetch.schedule import next_fetch_time
 from newsmill.models import FetchRequest, FetchResult
+
+# aiohttp takes a good part of a second to import: it loads with the first fetch, so that
+# importing `newsmill.fetch.schedule` (as `sources list` does, through the pipeline) does not.
+if TYPE_CHECKING:
+    from newsmill.fetch.http import Fetcher
 
 __all__ = ["fetch_many", "fetch_one", "next_fetch_time"]
 
@@ -24,6 +29,8 @@ Outcome = tuple[FetchRequest, FetchResult | SourceError]
 
 async def fetch_one(request: FetchRequest, config: FetchConfig) -> FetchResult:
     """Fetch one source. Raises `FetchError` (a `SourceError`) when it cannot be had."""
+    from newsmill.fetch.http import Fetcher
+
     async with Fetcher(config) as fetcher:
         return await fetcher.fetch(request)
 
@@ -35,6 +42,8 @@ async def fetch_many(requests: Sequence[FetchRequest], config: FetchConfig) -> A
     Unexpected exceptions (bugs) are not swallowed. Close the generator early
     (`contextlib.aclosing`) to cancel whatever is still running.
     """
+    from newsmill.fetch.http import Fetcher
+
     async with Fetcher(config) as fetcher:
         tasks = [asyncio.create_task(_outcome(fetcher, request)) for request in requests]
         try:

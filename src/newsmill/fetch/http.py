@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib.util import find_spec
 from types import TracebackType
 
 import aiohttp
 from aiohttp import hdrs
+from aiohttp.abc import AbstractResolver
 from multidict import CIMultiDictProxy
 from yarl import URL
 
@@ -66,17 +65,46 @@ class Limiter:
 
     def __init__(self, total: int, per_host: int) -> None:
         self._total = asyncio.Semaphore(total)
-        self._per_host = per_host
+        # With per_host >= total, the total alone keeps every host within per_host.
+        self._per_host = per_host if per_host < total else None
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
-    @asynccontextmanager
-    async def slot(self, url: URL) -> AsyncIterator[None]:
-        """Hold one slot for `url`'s host while the block runs."""
-        key = f"{url.host}:{url.port}"
-        host = self._hosts.setdefault(key, asyncio.Semaphore(self._per_host))
+    def slot(self, url: URL) -> _Slot:
+        """`async with limiter.slot(url):` holds one slot for `url`'s host while the block runs."""
+        host = None
+        if self._per_host is not None:
+            key = f"{url.host}:{url.port}"
+            host = self._hosts.get(key)
+            if host is None:
+                host = self._hosts[key] = asyncio.Semaphore(self._per_host)
+        return _Slot(host, self._total)
+
+
+class _Slot:
+    """One request's slot (a plain class: this runs once per request, and an
+    `asynccontextmanager` costs a generator and its frames each time)."""
+
+    __slots__ = ("_host", "_total")
+
+    def __init__(self, host: asyncio.Semaphore | None, total: asyncio.Semaphore) -> None:
+        self._host, self._total = host, total
+
+    async def __aenter__(self) -> None:
         # The host slot first: a request waiting for a busy host must not hold a global slot.
-        async with host, self._total:
-            yield
+        if self._host is None:
+            await self._total.acquire()
+            return
+        await self._host.acquire()
+        try:
+            await self._total.acquire()
+        except BaseException:
+            self._host.release()
+            raise
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._total.release()
+        if self._host is not None:
+            self._host.release()
 
 
 class Fetcher:
@@ -86,7 +114,7 @@ class Fetcher:
         self.config = config
         self._limiter = Limiter(config.concurrency, config.per_host)
         self._sessions: dict[bool, aiohttp.ClientSession] = {}
-        self._resolvers: list[GuardedResolver] = []
+        self._resolvers: list[AbstractResolver] = []
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -202,17 +230,17 @@ class Fetcher:
 
     def _new_session(self, allow_private: bool) -> aiohttp.ClientSession:
         config = self.config
-        resolver: GuardedResolver | None = None
-        if not allow_private:
-            resolver = GuardedResolver()
-            self._resolvers.append(resolver)
+        # Both resolve through getaddrinfo (the system resolver), not aiodns even when it is
+        # installed: the same answers either way, and no DNS channel to set up per run.
+        resolver: AbstractResolver = aiohttp.ThreadedResolver() if allow_private else GuardedResolver()
+        self._resolvers.append(resolver)
         # The Limiter already enforces these; the connector limits are a backstop.
         connector = aiohttp.TCPConnector(
             limit=config.concurrency, limit_per_host=config.per_host, resolver=resolver
         )
-        timeout = aiohttp.ClientTimeout(
-            total=config.timeout, sock_connect=config.connect_timeout, sock_read=config.timeout
-        )
+        # `total` covers the whole request, body included; a read timeout as long as that could
+        # never fire first, and re-arming its timer on every chunk read costs a timer per chunk.
+        timeout = aiohttp.ClientTimeout(total=config.timeout, sock_connect=config.connect_timeout)
         # trust_env stays off: an HTTP(S)_PROXY from the environment would bypass the guard.
         return aiohttp.ClientSession(
             connector=connector,
