@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING
 from newsmill.config import Config, load_config
 from newsmill.errors import ConfigError
 from newsmill.models import Article, SearchHit, Source, SourceOutcome, SourceState, StorySummary
-from newsmill.publish.site import SiteReport, build_site
 from newsmill.store import Store, open_store
 
 # The fetch pipeline (aiohttp, lxml, nh3) and the enrich stage (rjieba and its dictionary) load
-# in a good part of a second, the Hexo publisher (YAML) in a tenth: imported by the jobs that
-# use them, so `build`, `articles` and `sources list` start without them.
+# in a good part of a second, the publishers (Jinja2, YAML) in a tenth or two: imported by the
+# jobs that use them, so `build`, `fetch`, `articles` and `sources list` load only their own.
 if TYPE_CHECKING:
     from newsmill.hexo_import import ImportReport
     from newsmill.pipeline import OutcomeCallback
     from newsmill.publish.hexo import HexoReport
+    from newsmill.publish.site import SiteReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +171,8 @@ class Mill:
         Incremental: what did not change is not written; `full` checks every site page, not
         only those the changes since the last build reach. `on_article` is called once per
         article each publisher handles (for a progress bar)."""
+        from newsmill.publish.site import build_site
+
         hexo = self._build_hexo(on_article)
         return BuildReport(hexo=hexo, site=build_site(self.store, self.config, full=full))
 

@@ -16,8 +16,6 @@ from newsmill.cli.render import err
 from newsmill.config import Config
 from newsmill.core import BuildReport, Mill
 from newsmill.errors import NewsmillError
-from newsmill.publish.site import serve_site, site_dir
-from newsmill.publish.site.urls import root_prefix
 
 if TYPE_CHECKING:
     from newsmill.hexo_import import ImportReport  # the import stage loads the enrich stage
@@ -52,6 +50,9 @@ def preview(
 
 
 def serve_built_site(config: Config, port: int) -> None:
+    from newsmill.publish.site import serve_site, site_dir
+    from newsmill.publish.site.urls import root_prefix
+
     root = site_dir(config)
     if not (root / "index.html").is_file():
         raise NewsmillError(f"no site in {root} yet: run `newsmill build` first")
