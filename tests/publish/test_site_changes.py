@@ -100,8 +100,9 @@ def test_random_inserts_backdated_articles_edits_and_deletes_keep_both_builds_id
 ) -> None:
     # small sitemaps and search segments, so that builds keep some and rewrite others
     monkeypatch.setattr(extras, "SITEMAP_CHUNK", 8)
-    monkeypatch.setattr(search, "SEGMENT_DOCS", 16)
-    monkeypatch.setattr(search, "TAIL_DOCS", 4)
+    monkeypatch.setattr(search, "SEGMENT_DOCS", 32)
+    monkeypatch.setattr(search, "MIDDLE_DOCS", 8)
+    monkeypatch.setattr(search, "TAIL_DOCS", 2)
     rng = random.Random(20211012)
     config = config_in(tmp_path / "live", per_page=5)
     store = SqlStore(f"sqlite:///{tmp_path / 'news.db'}")

@@ -162,6 +162,36 @@ def test_a_tail_segment_has_few_posting_files_and_a_full_one_many(tmp_path: Path
     assert articles[0].id[:10] in ids(query_index(tmp_path / "site", articles[0].title.split(" ")[-1]))
 
 
+def test_segments_form_three_levels_and_new_articles_rebuild_a_small_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsmill.publish.site import search
+
+    monkeypatch.setattr(search, "SEGMENT_DOCS", 64)
+    monkeypatch.setattr(search, "MIDDLE_DOCS", 16)
+    monkeypatch.setattr(search, "TAIL_DOCS", 4)
+    config = site_config(tmp_path)
+    articles = generated_articles(150, chars=300)
+    build_site(ListSource(articles), config)
+
+    def sizes() -> list[tuple[int, int]]:
+        meta = json.loads((tmp_path / "site" / "search" / "meta.json").read_text(encoding="utf-8"))
+        return [(s["docs"], s["shards"]) for s in meta["segments"]]
+
+    full, middle, tail = (64, search.SHARDS), (16, search.MIDDLE_SHARDS), (4, search.TAIL_SHARDS)
+    assert sizes() == [full, full, middle, tail, (2, search.TAIL_SHARDS)]  # 128 + 16 + 4 + 2
+
+    articles += generated_articles(1, chars=300, start=150)
+    assert build_site(ListSource(articles), config).search_segments == 1  # the last tail: 3 of 4
+    articles += generated_articles(9, chars=300, start=151)
+    report = build_site(ListSource(articles), config)  # 160: 128 + 16 + 16, the tails now a middle
+    assert sizes() == [full, full, middle, middle]
+    assert report.search_segments == 1
+    for article in (articles[0], articles[150], articles[-1]):  # the oldest, a former tail, the newest
+        word = article.title.split(" ")[-1]
+        assert article.id[:10] in ids(query_index(tmp_path / "site", word))
+
+
 def test_an_unguarded_script_can_build_with_the_search_worker(tmp_path: Path) -> None:
     """The worker is a fresh `newsmill.workers` interpreter: a multiprocessing pool would re-run
     this script (it has no `if __name__ == "__main__"` guard) in its worker and fail."""

@@ -116,7 +116,7 @@ def _build(source: ArticleSource, config: Config, progress: Progress | None, ful
     store = library.store
     catalog = Catalog.of(slots, shelf)
     renderer = Renderer(theme, _site_info(config, catalog))
-    context = f"{renderer.base_key}|{config.site.timezone}|{search.FORMAT}"
+    context = f"{renderer.base_key}|{config.site.timezone}"  # (the search index keys its own format)
     if state is None or state.context != context:
         changes = None
     reach = Reach.of(catalog, changes)

@@ -1,38 +1,44 @@
 """The client-side search index: character bigrams, sharded posting lists, fetched on demand.
 
-The archive is cut into segments, oldest first: full ones of `SEGMENT_DOCS` articles, then the
-newest articles in tail segments of `TAIL_DOCS`, so new articles only change the last small
-tail segment (once the tail holds a full segment's worth, it becomes one). Each segment has
-posting files (`search/s3/17.json`: bigram → delta-encoded local document numbers), `SHARDS`
-of them in a full segment and `TAIL_SHARDS` in a tail one (an incremental build rewrites one
-tail segment: 16 small files, not 256), and document chunks (`search/s3/d0.json`: path,
-title, time, source, summary). `search.js` fetches the shards of a query's bigrams and
-intersects them: every word of a query must match (AND), and a word of two characters or more
-is found wherever it occurs as a substring, for a page holding the word holds all of its
-bigrams. `query_index` does in Python what the script does, for tests.
+The archive is cut into segments, oldest first: full ones of `SEGMENT_DOCS` articles, middle
+ones of `MIDDLE_DOCS`, then the newest articles in tail segments of `TAIL_DOCS`, so new
+articles only change the last small tail segment (see `segment_bounds`). Each segment has
+posting files (`search/s3/17.json`: bigram → delta-encoded local document numbers), fewer for
+a smaller segment (an incremental build rewrites a tail segment: 8 small files, not 256), and
+document chunks (`search/s3/d0.json`: path, title, time, source, summary). `search.js` fetches
+the shards of a query's bigrams and intersects them: every word of a query must match (AND),
+and a word of two characters or more is found wherever it occurs as a substring, for a page
+holding the word holds all of its bigrams. `query_index` does in Python what the script does,
+for tests.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import operator
+import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsmill.publish.site.cards import Card, Slot
 
-SEGMENT_DOCS = 4096
-TAIL_DOCS = 512
-SHARDS = 256
-TAIL_SHARDS = 16
+# Articles and posting files of a segment at each level (see `segment_bounds`).
+SEGMENT_DOCS, SHARDS = 4096, 256
+MIDDLE_DOCS, MIDDLE_SHARDS = 512, 32
+TAIL_DOCS, TAIL_SHARDS = 64, 8
 CHUNK = 500
-FORMAT = "2"  # 2: tail segments have their own shard count
+FORMAT = "3"  # 2: smaller segments have fewer shards; 3: three levels
 
 
 # Full-width ASCII (Ａ, １, ＃) and the ideographic space become their plain forms, as in search.js.
 _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
 
 
 def normalize(text: str) -> str:
@@ -40,7 +46,9 @@ def normalize(text: str) -> str:
 
     (Not all of NFKC: that costs twice as much and changes nothing in a Chinese news text
     that a reader would type differently.)"""
-    return text.translate(_HALF_WIDTH).lower()
+    if _FULL_WIDTH.search(text):  # (translating char by char costs ten times the search)
+        text = text.translate(_HALF_WIDTH)
+    return text.lower()
 
 
 def bigrams(text: str) -> set[str]:
@@ -65,36 +73,55 @@ class Placement:
 
 
 def segment_bounds(total: int) -> list[tuple[int, int]]:
-    """(first rank, size) of each segment of an archive of `total`; rank 0 is the oldest."""
-    full = total // SEGMENT_DOCS
-    bounds = [(n * SEGMENT_DOCS, SEGMENT_DOCS) for n in range(full)]
-    tail = range(full * SEGMENT_DOCS, total, TAIL_DOCS)
-    bounds += [(start, min(TAIL_DOCS, total - start)) for start in tail]
-    return bounds
+    """(first rank, size) of each segment of an archive of `total`; rank 0 is the oldest.
+
+    Full segments first, then as many middle ones as fit, then tail segments (the last one
+    partly filled): like the levels of a log-structured merge tree, so an article arriving
+    changes a tail segment, every `MIDDLE_DOCS` articles one middle segment is made of the
+    tails, and every `SEGMENT_DOCS` one full segment of the middle ones."""
+    return list(_bounds(total, SEGMENT_DOCS, MIDDLE_DOCS, TAIL_DOCS))
+
+
+@functools.lru_cache(maxsize=8)
+def _bounds(total: int, *levels: int) -> tuple[tuple[int, int], ...]:
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for size in levels[:-1]:
+        while total - start >= size:
+            bounds.append((start, size))
+            start += size
+    last = levels[-1]
+    bounds += [(first, min(last, total - first)) for first in range(start, total, last)]
+    return tuple(bounds)
 
 
 def place(stream_index: int, total: int) -> Placement:
     """Where the `stream_index`-th newest of `total` articles sits."""
     rank = total - 1 - stream_index
-    full = total // SEGMENT_DOCS
-    if rank < full * SEGMENT_DOCS:
-        return Placement(rank // SEGMENT_DOCS, rank % SEGMENT_DOCS)
-    tail = rank - full * SEGMENT_DOCS
-    return Placement(full + tail // TAIL_DOCS, tail % TAIL_DOCS)
+    bounds = _bounds(total, SEGMENT_DOCS, MIDDLE_DOCS, TAIL_DOCS)
+    segment = bisect_right(bounds, rank, key=_first) - 1
+    return Placement(segment, rank - bounds[segment][0])
+
+
+def _first(bound: tuple[int, int]) -> int:
+    return bound[0]
 
 
 def segment_size(segment: int, total: int) -> int:
-    return segment_bounds(total)[segment][1]
+    return _bounds(total, SEGMENT_DOCS, MIDDLE_DOCS, TAIL_DOCS)[segment][1]
 
 
 def shards_of(size: int) -> int:
-    """A full segment's posting files are `SHARDS`, a tail segment's `TAIL_SHARDS`."""
-    return SHARDS if size == SEGMENT_DOCS else TAIL_SHARDS
+    """How many posting files a segment of `size` articles has: fewer for the smaller levels,
+    which are rewritten more often and hold fewer words."""
+    if size == SEGMENT_DOCS:
+        return SHARDS
+    return MIDDLE_SHARDS if size == MIDDLE_DOCS else TAIL_SHARDS
 
 
 def segment_indexes(segment: int, total: int) -> range:
     """The stream indexes (newest first) of the articles of `segment`."""
-    first, size = segment_bounds(total)[segment]
+    first, size = _bounds(total, SEGMENT_DOCS, MIDDLE_DOCS, TAIL_DOCS)[segment]
     return range(total - first - size, total - first)
 
 
