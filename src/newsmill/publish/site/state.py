@@ -89,9 +89,10 @@ class SiteState:
 
 def _encode(values: list[Hashable], dump: Callable[[Any], Any]) -> dict[str, list[Any]]:
     """The distinct values (in order of first use) and each slot's number among them."""
-    numbers: dict[Hashable, int] = {}
-    codes = [numbers.setdefault(value, len(numbers)) for value in values]
-    return {"values": list(map(dump, numbers)), "codes": codes}
+    numbers: dict[Hashable, int] = dict.fromkeys(values, 0)  # (C loops: 100,000 values each)
+    for number, value in enumerate(numbers):
+        numbers[value] = number
+    return {"values": list(map(dump, numbers)), "codes": list(map(numbers.__getitem__, values))}
 
 
 def _column(name: str, raw: Any) -> list[Any]:

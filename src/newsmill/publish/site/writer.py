@@ -10,7 +10,6 @@ files newsmill never wrote are left alone.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -45,7 +44,7 @@ class Writer:
         self.root = root
         self.base = str(root)
         text = _read_manifest(root / MANIFEST)
-        self.manifest_digest = _digest(text)  # not the text: tens of MB held through a build
+        self.manifest_size = len(text)  # not the text: tens of MB held through a build
         self.previous, self._previous_state = _parse_manifest(text)
         self.keys: dict[str, str] = {}
         self.counts = WriteCounts()
@@ -149,7 +148,7 @@ class Writer:
                 continue
         manifest = {"version": MANIFEST_VERSION, "files": self.keys, "state": state}
         text = orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS)  # the same tree, the same bytes
-        if _digest(text) == self.manifest_digest:
+        if len(text) == self.manifest_size and _read_manifest(self.root / MANIFEST) == text:
             self._unmark()
             return
         try:
@@ -176,10 +175,6 @@ def _same_bytes(target: Path, data: bytes) -> bool:
 def _atomic_write(target: Path, data: bytes) -> None:
     """Through `.tmp-PID-name` beside `target` (the pattern a killed build's sweep looks for)."""
     replace_atomically(target, data, target.with_name(f".tmp-{os.getpid()}-{target.name}"), mode=0o644)
-
-
-def _digest(text: bytes) -> bytes:
-    return hashlib.blake2b(text, digest_size=16).digest()
 
 
 def _read_manifest(path: Path) -> bytes:
