@@ -260,12 +260,14 @@ def _render_articles(
     """Render the article pages and search segments whose keys changed."""
     slots = catalog.slots
     total = len(slots)
-    stale = {n for n, key in enumerate(seg_keys) if not _segment_current(writer, n, key, total)}
-    pending = _Pending(segments=stale)
+    pending = _Pending()
     for n, key in enumerate(seg_keys):
-        if n not in pending.segments:
-            for path in search.SegmentBuilder(n, key, search.segment_size(n, total)).paths():
+        paths = search.SegmentBuilder(n, key, search.segment_size(n, total)).paths()
+        if _segment_current(writer, paths, key, look=reach.everything):
+            for path in paths:
                 writer.keep(path, key)
+        else:
+            pending.segments.add(n)
     for index in _article_pages_to_check(slots, writer, reach):
         slot = slots[index]
         path = urls.file_of(slot.path)
@@ -452,9 +454,12 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
     return data
 
 
-def _segment_current(writer: Writer, number: int, key: str, total: int) -> bool:
-    paths = search.SegmentBuilder(number, key, search.segment_size(number, total)).paths()
-    return all(writer.is_current(path, key) for path in paths)
+def _segment_current(writer: Writer, paths: list[str], key: str, *, look: bool) -> bool:
+    """Did the last build write these files with this key? Checked on disk too when `look`
+    (a build that checks everything); else the manifest is trusted, as for the kept pages."""
+    if look:
+        return all(writer.is_current(path, key) for path in paths)
+    return all(writer.previous.get(path) == key for path in paths)
 
 
 def _write_article(
