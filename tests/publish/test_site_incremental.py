@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -108,6 +109,29 @@ def test_pages_of_articles_gone_from_the_store_are_removed_but_other_files_stay(
     assert not page.exists() and not page.parent.exists()
     assert report.removed >= 1
     assert (tmp_path / "site" / "CNAME").is_file()
+
+
+def test_a_site_built_before_article_pages_were_kept_apart_is_taken_over_whole(tmp_path: Path) -> None:
+    """A manifest of version 2 kept article pages among the other files: the next build keeps
+    them all (none is removed or rewritten) and from then on keeps them apart."""
+    config = site_config(tmp_path)
+    articles = generated_articles(40)
+    build_site(ListSource(articles), config)
+    manifest_path = tmp_path / "site" / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    older = {"version": 2, "files": {**manifest["files"], **manifest["articles"]}, "state": manifest["state"]}
+    manifest_path.write_text(json.dumps(older), encoding="utf-8")
+    before = tree(tmp_path / "site")
+
+    report = build_site(ListSource(articles), config)
+    after = tree(tmp_path / "site")
+    assert (report.written, report.removed) == (0, 0)
+    assert {path: data for path, data in after.items() if path != MANIFEST} == {
+        path: data for path, data in before.items() if path != MANIFEST
+    }
+    upgraded = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert len(upgraded["articles"]) == 40
+    assert not any(path in upgraded["files"] for path in upgraded["articles"])
 
 
 def test_writes_leave_no_temporary_files(tmp_path: Path) -> None:

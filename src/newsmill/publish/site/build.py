@@ -132,7 +132,8 @@ def _build(source: ArticleSource, config: Config, progress: Progress | None, ful
     writer.finish(SiteState(revision, context, slots, listings, store).to_json())
     counts = writer.counts
     return SiteReport(
-        output_dir=writer.root, articles=len(slots), files=len(writer.keys), written=counts.written,
+        output_dir=writer.root, articles=len(slots), files=len(writer.keys) + len(writer.articles),
+        written=counts.written,
         unchanged=counts.unchanged, skipped=counts.skipped, removed=counts.removed,
         rendered=renderer.pages, search_segments=segments, seconds=time.perf_counter() - started, read=read,
     )  # fmt: skip
@@ -273,7 +274,7 @@ def _render_articles(
         path = urls.file_of(slot.path)
         related = catalog.related(index)
         key = renderer.key("article.html", slot.path, slot.full, [slots[i].key for i in related])
-        if writer.declare(path, key):
+        if writer.declare_article(path, key):
             pending.pages[index] = (path, related)
     indexed = (i for n in pending.segments for i in search.segment_indexes(n, total))
     needed = sorted({*pending.pages, *indexed})
@@ -286,15 +287,14 @@ def _render_articles(
 
 
 def _article_pages_to_check(slots: list[Slot], writer: Writer, reach: Reach) -> Sequence[int]:
-    """Every article page when all is reached; else those reached, and any the manifest lacks."""
+    """Every article page when all is reached; else those reached, every other one carried
+    over as the last build's manifest has it (the pages of articles gone or moved dropped).
+    The manifest's article pages and the saved slots come from the same build, so every
+    slot not reached has its page there."""
     if reach.everything:
         return range(len(slots))
-    reached = reach.articles
-    untouched = [i for i in range(len(slots)) if i not in reached]
-    paths = [slots[i].path + "index.html" for i in untouched]  # urls.file_of, inlined: 100,000 calls
-    missing = set(writer.keep_previous(paths))
-    lost = [i for i, path in zip(untouched, paths, strict=True) if path in missing] if missing else []
-    return sorted(reached.union(lost))
+    writer.carry_articles(reach.gone)
+    return sorted(reach.articles)
 
 
 def _bodies(library: _Library, catalog: Catalog, needed: Sequence[int]) -> Iterator[tuple[int, Article]]:

@@ -26,6 +26,7 @@ class Reach:
     everything: bool
     articles: set[int] = field(default_factory=set)  # indexes of article pages to recompute
     lists: dict[str, int] = field(default_factory=dict)  # list base -> lowest changed rank
+    gone: set[str] = field(default_factory=set)  # article page files that no longer exist
 
     @classmethod
     def of(cls, catalog: Catalog, changes: Mapping[str, tuple[Slot | None, Slot | None]] | None) -> Reach:
@@ -38,6 +39,8 @@ class Reach:
                 reach._touch(catalog, now, _position(catalog, now), present=True)
             if before is not None:
                 reach._touch(catalog, before, _position(catalog, before), present=False)
+                if now is None or now.path != before.path:
+                    reach.gone.add(urls.file_of(before.path))
         return reach
 
     def article(self, index: int) -> bool:

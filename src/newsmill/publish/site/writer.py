@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 
@@ -28,7 +28,9 @@ MANIFEST = ".newsmill-manifest.json"
 BUILDING = ".newsmill-building-{pid}"
 _BUILDING = re.compile(r"\A\.newsmill-building-(?P<pid>[0-9]{1,10})\Z")
 _TEMP = re.compile(r"\A\.tmp-(?P<pid>[0-9]{1,10})-.+\Z", re.DOTALL)
-MANIFEST_VERSION = 2  # 2 adds the build state (`state.SiteState`); 1's file keys still count
+# 2 adds the build state (`state.SiteState`), 3 keeps article pages apart ("articles"); the
+# file keys of 1 and 2 still count.
+MANIFEST_VERSION = 3
 
 
 @dataclass
@@ -45,8 +47,11 @@ class Writer:
         self.base = str(root)
         text = _read_manifest(root / MANIFEST)
         self.manifest_size = len(text)  # not the text: tens of MB held through a build
-        self.previous, self._previous_state = _parse_manifest(text)
+        self.previous, self.previous_articles, self._previous_state = _parse_manifest(text)
         self.keys: dict[str, str] = {}
+        # Article pages, kept apart: an incremental build carries the last build's 100,000
+        # over in one dict copy and touches only the few it renders or removes.
+        self.articles: dict[str, str] = {}
         self.counts = WriteCounts()
         self.folders: set[Path] = set()
         # A first build into an empty folder need not look for files to compare with.
@@ -93,6 +98,29 @@ class Writer:
             return False
         return True
 
+    def declare_article(self, path: str, key: str) -> bool:
+        """`declare` for an article page."""
+        if path in self.keys:
+            raise PublishError(f"two outputs want the same file {path!r} (rename one of them)")
+        carried = self.articles.get(path)  # counted as skipped already
+        self.articles[path] = key
+        previous = carried or self.previous_articles.get(path, self.previous.get(path))
+        if previous == key and os.path.isfile(os.path.join(self.base, path)):
+            self.counts.skipped += carried is None
+            return False
+        self.counts.skipped -= carried is not None
+        return True
+
+    def carry_articles(self, gone: Collection[str]) -> int:
+        """Keep every article page the last build wrote, as its manifest says (no look at the
+        disk), but those in `gone`; returns how many were kept. Pages declared afterwards
+        replace theirs."""
+        self.articles = dict(self.previous_articles)
+        for path in gone:
+            self.articles.pop(path, None)
+        self.counts.skipped += len(self.articles)
+        return len(self.articles)
+
     def write(self, path: str, key: str, render: Callable[[], bytes | str]) -> None:
         """Declare `path` with `key`; render and write it only when it may have changed."""
         if self.declare(path, key):
@@ -138,7 +166,8 @@ class Writer:
     def finish(self, state: dict[str, Any] | None = None) -> None:
         """Remove what the last build wrote and this one did not, then save the manifest with
         the build's `state` for the next one."""
-        for path in sorted(self.previous.keys() - self.keys.keys()):
+        written = self.keys.keys() | self.articles.keys()
+        for path in sorted((self.previous.keys() | self.previous_articles.keys()) - written):
             target = self.root / path
             try:
                 target.unlink(missing_ok=True)
@@ -146,7 +175,8 @@ class Writer:
                 _prune_empty_dirs(target.parent, self.root)
             except OSError:
                 continue
-        manifest = {"version": MANIFEST_VERSION, "files": self.keys, "state": state}
+        manifest = {"version": MANIFEST_VERSION, "files": self.keys, "articles": self.articles}
+        manifest["state"] = state
         text = orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS)  # the same tree, the same bytes
         if len(text) == self.manifest_size and _read_manifest(self.root / MANIFEST) == text:
             self._unmark()
@@ -184,18 +214,25 @@ def _read_manifest(path: Path) -> bytes:
         return b""
 
 
-def _parse_manifest(text: bytes) -> tuple[dict[str, str], Any]:
-    """The file keys and the build state the last build saved (empty when there is none)."""
+def _parse_manifest(text: bytes) -> tuple[dict[str, str], dict[str, str], Any]:
+    """The file keys, the article pages' keys and the build state the last build saved (empty
+    when there is none)."""
     try:
         raw = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return {}, None
-    if not isinstance(raw, dict) or raw.get("version") not in (1, MANIFEST_VERSION):
-        return {}, None
-    files = raw.get("files")
-    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
-        return {}, None
-    return files, raw.get("state")
+        return {}, {}, None
+    if not isinstance(raw, dict) or raw.get("version") not in (1, 2, MANIFEST_VERSION):
+        return {}, {}, None
+    files, articles = raw.get("files"), raw.get("articles", {})
+    if not _keys(files) or not _keys(articles):
+        return {}, {}, None
+    # An older build kept its article pages among the files: its state would not say which
+    # pages a build may carry over, so the next build checks every page.
+    return files, articles, raw.get("state") if raw["version"] == MANIFEST_VERSION else None
+
+
+def _keys(value: object) -> TypeGuard[dict[str, str]]:
+    return isinstance(value, dict) and all(isinstance(key, str) for key in value.values())
 
 
 def _prune_empty_dirs(folder: Path, root: Path) -> None:
