@@ -29,6 +29,7 @@ import random
 import sqlite3
 import sys
 import time
+from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -154,22 +155,62 @@ def bench_segmentation(corpus: Corpus) -> None:
         )
 
 
-def build(db: Path, drafts: list[ArticleDraft], batch: int, analysed: bool = False) -> tuple[float, float]:
+def build(
+    db: Path,
+    drafts: list[ArticleDraft],
+    batch: int,
+    analysed: bool = False,
+    parts: dict[str, float] | None = None,
+) -> tuple[float, float]:
     """Enrich and store `drafts`, `batch` per transaction: (wall, CPU) seconds. `analysed`: the
-    text analysis is made beforehand and not timed, as when worker processes make it."""
+    text analysis is made beforehand and not timed, as when worker processes make it. `parts`,
+    if given, gets the CPU seconds of each kind of SQL statement, of the commits, and of the
+    enrich stage's own work in Python (tag rules, stock names, story grouping)."""
     store = open_store(f"sqlite:///{db}")
     context = EnrichContext(EnrichSettings(), new_stock_names(), store.story_candidates)
     analyses = analyse_drafts(drafts) if analysed else None
+    if parts is not None:
+        _time_statements(store.engine, parts)  # type: ignore[attr-defined]
     clock = Clock()
     for start in range(0, len(drafts), batch):
         chunk = drafts[start : start + batch]
         ready = analyses[start : start + batch] if analyses else None
+        enriched, sql = time.process_time(), parts["_sql"] if parts is not None else 0.0
         enrichments = enrich_drafts(chunk, context, START, ready)
+        if parts is not None:  # its candidate lookup is timed as a statement
+            parts["enrich stage in Python (tags, names, stories)"] += (
+                time.process_time() - enriched - (parts["_sql"] - sql)
+            )
         by_id = {d.id: e for d, e in zip(chunk, enrichments, strict=True)}
         store.save_articles(SourceState(name=chunk[0].source), chunk, START, enrichments=by_id)
+        if parts is not None:  # the commit is the last thing save_articles does
+            parts["COMMIT (FTS5 flushes and merges its segments; WAL)"] += (
+                time.process_time() - parts["_commit"]
+            )
     seconds = clock.seconds()
     store.close()
     return seconds
+
+
+def _time_statements(engine: object, parts: dict[str, float]) -> None:
+    """Add each statement's CPU time to `parts`, under its first words."""
+    from sqlalchemy import event
+
+    parts["_commit"] = parts["_sql"] = 0.0
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(*_: object) -> None:
+        parts["_started"] = time.process_time()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        seconds = time.process_time() - parts["_started"]
+        parts[" ".join(statement.split()[:3])[:40]] += seconds
+        parts["_sql"] += seconds
+
+    @event.listens_for(engine, "commit")
+    def _commit(_connection: object) -> None:
+        parts["_commit"] = time.process_time()
 
 
 class Clock:
@@ -208,6 +249,8 @@ def bench_ingest(corpus: Corpus, db: Path, count: int = 5000) -> None:
     rows.append(("enrich + store + FTS5 + bands", build(_fresh(db), drafts, 50)))
     rows.append(("  the same, text analysed in workers", build(_fresh(db), drafts, 50, analysed=True)))
     rows.append(("  FTS5 inserts alone (its floor)", fts5_only(_fresh(db), drafts)))
+    parts: defaultdict[str, float] = defaultdict(float)
+    _, total = build(_fresh(db), drafts, 50, analysed=True, parts=parts)
     _fresh(db)
     print(
         f"\ningest of {len(drafts)} ~1 KB articles, 50 per transaction (articles/s, one core; goal >= 5000)"
@@ -215,6 +258,13 @@ def bench_ingest(corpus: Corpus, db: Path, count: int = 5000) -> None:
     print(f"  {'':40} {'wall':>8} {'CPU':>8}")
     for label, (wall, cpu) in rows:
         print(f"  {label:40} {len(drafts) / wall:8.0f} {len(drafts) / cpu:8.0f}")
+    print("\nwhere the store thread's CPU goes, text analysed in workers (µs per article, one more run)")
+    timed = {label: seconds for label, seconds in parts.items() if not label.startswith("_")}
+    for label, seconds in sorted(timed.items(), key=lambda item: -item[1]):
+        print(f"  {label:52} {1e6 * seconds / len(drafts):7.1f}")
+    rest = total - sum(timed.values())
+    print(f"  {'the rest (the store in Python, SQLAlchemy)':52} {1e6 * rest / len(drafts):7.1f}")
+    print(f"  {'total':52} {1e6 * total / len(drafts):7.1f}")
 
 
 def fts5_only(db: Path, drafts: list[ArticleDraft]) -> tuple[float, float]:
@@ -362,12 +412,11 @@ def bench_stories(store: object, corpus: Corpus, count: int) -> None:
             chunk = prepared[first : first + batch]
             grouper = StoryGrouper(lookup)
             signatures = [minhash(shingles(body)) for _, body in chunk]
-            if batch > 1:
-                grouper.prefetch([(sig, d.published) for sig, (d, _) in zip(signatures, chunk, strict=True)])
-            for signature, (draft, _) in zip(signatures, chunk, strict=True):
-                story, _ = grouper.assign(
-                    draft.id, draft.title, draft.published, signature, band_keys(signature)
-                )
+            bands = [band_keys(signature) for signature in signatures]
+            if batch > 1:  # by band keys (it was given the signatures, and found nothing)
+                grouper.prefetch([(keys, d.published) for keys, (d, _) in zip(bands, chunk, strict=True)])
+            for signature, keys, (draft, _) in zip(signatures, bands, chunk, strict=True):
+                story, _ = grouper.assign(draft.id, draft.title, draft.published, signature, keys)
                 joined += story != draft.id
         per = 1000 * (time.perf_counter() - started) / len(prepared)
         print(f"  {label:32} {per:6.3f} ms  ({joined} joined a story)")

@@ -4,6 +4,7 @@ search index. The shared contract runs in test_postgres_contract.py."""
 from __future__ import annotations
 
 import importlib.util
+from array import array
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -200,6 +201,66 @@ def test_the_search_index_step_adds_it_to_an_older_database_and_reindex_fills_it
     assert found(store, "基因") == [text_draft(1, STORY_TITLE, STORY_TEXT).id]
 
 
+def test_a_version_4_index_of_words_is_rebuilt_from_the_stored_articles(
+    config: Config, postgres_url: str
+) -> None:
+    from test_store_search import version_4_index_text
+
+    from newsmill.store.pg_search import index_tokens as tokens
+
+    store = open_store(postgres_url)
+    article = text_draft(1, STORY_TITLE, STORY_TEXT)
+    ingest(config, store, article, text_draft(2, UNRELATED_TITLE, UNRELATED_TEXT))
+    store.close()
+    old = "to_tsvector('simple', :title) || to_tsvector('simple', :body)"
+    sql(
+        postgres_url,
+        f"UPDATE pg_search_index SET document = {old} WHERE docid = (SELECT docid FROM article_index WHERE article_id = :id)",
+        "UPDATE newsmill_meta SET value = '4' WHERE key = 'schema_version'",
+        id=article.id,
+        title=tokens(version_4_index_text(STORY_TITLE)),
+        body=tokens(version_4_index_text(STORY_TEXT)),
+    )
+    before = " ".join(row[0] for row in sql(postgres_url, "SELECT document::text FROM pg_search_index"))
+    assert "'产业园'" in before and "'群'" not in before
+    store = open_store(postgres_url)
+    try:
+        assert sql(postgres_url, "SELECT value FROM newsmill_meta WHERE key = 'schema_version'") == [
+            (str(CURRENT_VERSION),)
+        ]
+        documents = " ".join(
+            row[0] for row in sql(postgres_url, "SELECT document::text FROM pg_search_index")
+        )
+        assert "'产业园'" not in documents and "'群'" in documents
+        assert sql(postgres_url, "SELECT count(*) FROM pg_search_index") == [(2,)]
+        assert found(store, "群") == [article.id] and found(store, "基因 产业园") == [article.id]
+    finally:
+        store.close()
+
+
+def test_a_version_5_database_keeps_its_band_keys_on_the_index_rows(
+    config: Config, postgres_url: str
+) -> None:
+    store = open_store(postgres_url)
+    ingest(
+        config, store, text_draft(1, STORY_TITLE, STORY_TEXT), text_draft(2, UNRELATED_TITLE, UNRELATED_TEXT)
+    )
+    store.close()
+    written = sql(postgres_url, "SELECT band, docid FROM story_bands ORDER BY band, docid")
+    sql(
+        postgres_url,
+        "ALTER TABLE article_index DROP COLUMN bands",
+        "CREATE INDEX ix_story_bands_docid ON story_bands (docid)",
+        "UPDATE newsmill_meta SET value = '5' WHERE key = 'schema_version'",
+    )
+    open_store(postgres_url).close()
+    kept = sql(postgres_url, "SELECT docid, bands FROM article_index")
+    assert sorted((band, docid) for docid, blob in kept for band in array("q", bytes(blob))) == written
+    assert sql(postgres_url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_story_bands_docid'") == [
+        (0,)
+    ]
+
+
 def test_enrich_all_is_idempotent(config: Config, store: Store, postgres_url: str) -> None:
     ingest(config, store, text_draft(1, STORY_TITLE, STORY_TEXT + "之江生物董事长接受记者采访。"))
     ingest(config, store, text_draft(5, "之江生物等企业集聚浦江基因未来谷", html=seed_html()))
@@ -257,7 +318,7 @@ def test_the_index_text_is_tokenized_like_fts5(config: Config, store: Store, pos
     article = text_draft(1, "Go 1.22 发布", "GPT-4 https://go.dev/doc")
     ingest(config, store, article)
     [(lexemes,)] = sql(postgres_url, "SELECT tsvector_to_array(document) FROM pg_search_index")
-    assert set(lexemes) == {"go", "1", "22", "发布", "gpt", "4", "https", "dev", "doc"}
+    assert set(lexemes) == {"go", "1", "22", "发布", "布", "gpt", "4", "https", "dev", "doc"}
     for query in ("1.22", "go.dev", "GPT-4", "发布"):
         assert found(store, query) == [article.id], query
     assert compile_tsquery('"基因" AND "产业 业园" AND "rust"*') == (

@@ -93,4 +93,9 @@ test_fetching_an_unchanged_article_again_is_no_change = (
 test_heads_are_the_articles_without_their_bodies_newest_first = (
     changes_contract.test_heads_are_the_articles_without_their_bodies_newest_first
 )
-test_a_story_as_big_as_a_feed_keeps_lookups_bounded = search_contract.test_a_story_as_big_as_a_feed_keeps_lookups_bounded
+test_a_story_as_big_as_a_feed_keeps_lookups_bounded = (
+    search_contract.test_a_story_as_big_as_a_feed_keeps_lookups_bounded
+)
+test_a_rewritten_article_keeps_only_its_new_band_keys = (
+    search_contract.test_a_rewritten_article_keeps_only_its_new_band_keys
+)

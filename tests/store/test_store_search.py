@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from array import array
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from newsmill.config import Config, EnrichConfig
 from newsmill.enrich import analyse_drafts, compile_query, enrich_drafts
+from newsmill.enrich.segment import bigrams, index_text, segmenter
 from newsmill.enrichment import (
     enrich_all,
     enrich_context,
@@ -220,6 +222,18 @@ def test_story_candidates_are_looked_up_by_any_signed_64_bit_band_key(config: Co
     assert store.story_candidates(extremes.bands, DAY + day, DAY + 2 * day) == []  # outside the window
 
 
+def test_a_rewritten_article_keeps_only_its_new_band_keys(config: Config, store: Store) -> None:
+    first = draft(1, STORY_TITLE, STORY_TEXT)
+    ingest(config, store, first)
+    rewritten = replace(first, title=UNRELATED_TITLE, content_text=UNRELATED_TEXT, content_hash="changed")
+    ingest(config, store, rewritten)
+    old, new = (set(analyse_drafts([d])[0].bands) for d in (first, rewritten))
+    day = timedelta(days=1)
+    assert store.story_candidates(sorted(old - new), DAY - day, DAY + day) == []
+    [candidate] = store.story_candidates(sorted(new), DAY - day, DAY + day)
+    assert candidate.article_id == first.id and candidate.title == UNRELATED_TITLE
+
+
 def test_enrich_all_is_idempotent_and_applies_names_learned_later(config: Config, store: Store) -> None:
     mentions = draft(1, STORY_TITLE, STORY_TEXT + "之江生物董事长接受记者采访。")
     seed = draft(5, "之江生物等企业集聚浦江基因未来谷", html=seed_html())
@@ -285,6 +299,78 @@ def test_a_version_1_database_is_migrated_and_enrich_fills_it_in(config: Config,
         assert enrich_missing(config, store) == 0
         assert len(found(store, "基因")) == 1
         assert store.articles()[0].feed_tags == ("要闻",)
+    finally:
+        store.close()
+
+
+def version_4_index_text(text: str) -> str:
+    """What schema version 4 indexed: the segmenter's words, then the Chinese bigrams."""
+    return " ".join(segmenter().words(text)) + " \n " + " ".join(bigrams(text))
+
+
+def test_a_version_4_index_of_words_is_rebuilt_from_the_stored_articles(
+    config: Config, tmp_path: Path
+) -> None:
+    path = tmp_path / "news.db"
+    articles = [draft(1, STORY_TITLE, STORY_TEXT), draft(2, UNRELATED_TITLE, UNRELATED_TEXT)]
+    store = open_store("sqlite:///news.db", root=tmp_path)
+    ingest(config, store, *articles)
+    store.close()
+    with sqlite3.connect(path) as connection:  # back to version 4's index
+        rows = connection.execute(
+            "SELECT docid, title, content_text FROM article_index JOIN articles ON id = article_id"
+        ).fetchall()
+        connection.execute("DELETE FROM search_index")
+        connection.executemany(
+            "INSERT INTO search_index (rowid, title, body) VALUES (?, ?, ?)",
+            [(docid, version_4_index_text(title), version_4_index_text(text)) for docid, title, text in rows],
+        )
+        connection.execute("UPDATE newsmill_meta SET value = '4' WHERE key = 'schema_version'")
+    store = open_store("sqlite:///news.db", root=tmp_path)
+    try:
+        assert found(store, "群") == [articles[0].id]  # 产业集群 ends a run: version 4 had no token for 群
+        assert found(store, "基因 产业园") == [articles[0].id] and found(store, "逆回购") == [articles[1].id]
+    finally:
+        store.close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute(
+            "SELECT value FROM newsmill_meta WHERE key = 'schema_version'"
+        ).fetchone() == (str(CURRENT_VERSION),)
+        indexed = connection.execute("SELECT rowid, title, body FROM search_index ORDER BY rowid").fetchall()
+        assert indexed == [
+            (docid, index_text(title), index_text(text)) for docid, title, text in sorted(rows)
+        ]
+
+
+def test_a_version_5_database_keeps_its_band_keys_on_the_index_rows(config: Config, tmp_path: Path) -> None:
+    path = tmp_path / "news.db"
+    story = one_story()
+    store = open_store("sqlite:///news.db", root=tmp_path)
+    ingest(config, store, story.original, story.rewrite_1, story.unrelated)
+    store.close()
+    with sqlite3.connect(path) as connection:  # back to version 5: keys by docid through an index
+        written = connection.execute("SELECT band, docid FROM story_bands ORDER BY band, docid").fetchall()
+        connection.execute("ALTER TABLE article_index DROP COLUMN bands")
+        connection.execute("CREATE INDEX ix_story_bands_docid ON story_bands (docid)")
+        connection.execute("UPDATE newsmill_meta SET value = '5' WHERE key = 'schema_version'")
+    store = open_store("sqlite:///news.db", root=tmp_path)
+    store.close()
+    with sqlite3.connect(path) as connection:
+        indexes = {
+            name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+        kept = connection.execute("SELECT docid, bands FROM article_index").fetchall()
+    assert "ix_story_bands_docid" not in indexes
+    assert sorted((band, docid) for docid, blob in kept for band in array("q", blob)) == written
+    store = open_store("sqlite:///news.db", root=tmp_path)
+    try:  # and a rewritten article's old keys go
+        rewritten = replace(story.original, content_text=UNRELATED_TEXT, content_hash="changed")
+        ingest(config, store, rewritten)
+        old = set(analyse_drafts([story.original])[0].bands) - set(analyse_drafts([rewritten])[0].bands)
+        day = timedelta(days=1)
+        assert story.original.id not in [
+            c.article_id for c in store.story_candidates(sorted(old), DAY - day, DAY + day)
+        ]
     finally:
         store.close()
 

@@ -51,24 +51,39 @@ class TagRules:
     block: frozenset[str] = frozenset()
     # both lower-cased, once (not twice for every article)
     _folded: tuple[dict[str, str], frozenset[str]] = field(init=False, repr=False, compare=False)
+    # what the rules made of each tag seen: (folded, shown), or None for a blocked tag
+    _seen: dict[str, tuple[str, str] | None] = field(init=False, repr=False, compare=False)
+
+    SEEN_LIMIT = 100_000
 
     def __post_init__(self) -> None:
         aliases = {key.lower(): value for key, value in self.aliases.items()}
         object.__setattr__(self, "_folded", (aliases, frozenset(tag.lower() for tag in self.block)))
+        object.__setattr__(self, "_seen", {})
 
     def merged(self, other: TagRules) -> TagRules:
         """These rules with `other`'s added (a source's rules on top of the global ones)."""
         return TagRules({**self.aliases, **other.aliases}, self.block | other.block)
 
     def apply(self, tags: Iterable[str]) -> tuple[str, ...]:
-        aliases, block = self._folded
         kept: dict[str, str] = {}
+        seen = self._seen
         for tag in tags:
-            tag = aliases.get(tag.lower(), tag).strip()
-            folded = tag.lower()
-            if tag and folded not in block:
-                kept.setdefault(folded, tag)
+            if tag in seen:
+                rule = seen[tag]
+            else:
+                if len(seen) > self.SEEN_LIMIT:
+                    seen.clear()
+                rule = seen[tag] = self._rule(tag)
+            if rule is not None:
+                kept.setdefault(*rule)
         return tuple(kept.values())
+
+    def _rule(self, tag: str) -> tuple[str, str] | None:
+        aliases, block = self._folded
+        tag = aliases.get(tag.lower(), tag).strip()
+        folded = tag.lower()
+        return (folded, tag) if tag and folded not in block else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,10 +149,9 @@ def enrich_articles(articles: Sequence[Article], context: EnrichContext) -> list
     return _enrich_all(items, context)
 
 
-def index_fields(title: str, text: str, words_of: Segmenter | None = None) -> tuple[str, str]:
+def index_fields(title: str, text: str) -> tuple[str, str]:
     """The search index text of a title and a body (what `newsmill reindex` writes)."""
-    words_of = words_of or segmenter()
-    return index_text(title, words_of.words(title)), index_text(text, words_of.words(text))
+    return index_text(title), index_text(text)
 
 
 def _enrich_all(

@@ -1,10 +1,10 @@
 """What an article's own text makes, apart from the store and from the other articles.
 
-Each field is segmented once, and the words serve keywords, the search index, the story
-signature and (later, in the store thread) stock-name matching. Nothing here reads the store or
-depends on the articles before it, and the result is a small picklable value: big runs compute
-it in the worker processes beside parse and clean, and the store thread only adds what needs the
-store (names learned so far, story candidates).
+Each field is segmented once, and the words serve keywords, the story signature and (later, in
+the store thread) stock-name matching; the search index text is made from the text itself.
+Nothing here reads the store or depends on the articles before it, and the result is a small
+picklable value: big runs compute it in the worker processes beside parse and clean, and the
+store thread only adds what needs the store (names learned so far, story candidates).
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ def analyse_text(
         linked=tuple(linked_mentions(html)) if "stockcode=" in html else (),
         title_words=_join(title_words, title),
         body_words=_join(body_words, text),
-        index_title=index_text(title, title_words),
-        index_body=index_text(text, body_words),
+        index_title=index_text(title),
+        index_body=index_text(text),
         minhash=signature,
         bands=band_keys(signature),
     )

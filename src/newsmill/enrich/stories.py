@@ -239,12 +239,16 @@ class StoryGrouper:
         """Each story with a similar candidate in the window, and its earliest lead time."""
         if not bands:
             return {}
-        probe = _Probe(title, signature, published - self.window, published + self.window, {article_id})
+        since, until = published - self.window, published + self.window
         stored = self._stored
         if stored is None:
-            stored = self._index(self.lookup(bands, probe.since, probe.until), set(bands))
+            stored = self._index(self.lookup(bands, since, until), set(bands))
+        indexes = [index for index in (stored, self._batch) if not index.keys().isdisjoint(bands)]
+        if not indexes:  # checked in C: most articles share no key with anything
+            return {}
+        probe = _Probe(title, signature, since, until, {article_id})
         matched: dict[str, datetime] = {}
-        for index in (stored, self._batch):
+        for index in indexes:
             for key in bands:
                 for raw_story, group in index.get(key, {}).items():
                     story = self._resolve(raw_story)

@@ -4,16 +4,15 @@ index rows, story band keys, stock rows, the stock-name dictionary, stories."""
 from __future__ import annotations
 
 import functools
+import json
 from array import array
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from newsmill.models import Enrichment, StockMention, StoryCandidate
-from newsmill.store import pg_search
 from newsmill.store.schema import (
     SEARCH_INDEX,
     article_index,
@@ -50,27 +49,26 @@ def write_enrichments(connection: sa.Connection, written: Sequence[tuple[str, En
         return
     ids = [article_id for article_id, _ in written]
     docids = _docids(connection, ids)
-    _forget(connection, list(docids.values()), ids)
-    signatures = {article_id: _pack(enrichment.minhash) for article_id, enrichment in written}
-    known = [{"_docid": docids[i], "minhash": signatures[i]} for i in ids if i in docids]
+    if docids:  # articles written before: what they had goes (a new article has nothing yet)
+        _forget(connection, list(docids.values()), [i for i in ids if i in docids])
+    packed = {i: (pack_ints(e.minhash), pack_ints(e.bands)) for i, e in written}
+    known = [
+        {"_docid": docids[i], "minhash": packed[i][0], "bands": packed[i][1]} for i in ids if i in docids
+    ]
     if known:
         statement = sa.update(article_index).where(article_index.c.docid == sa.bindparam("_docid"))
-        connection.execute(statement.values(minhash=sa.bindparam("minhash")), known)
-    missing = [(i, signatures[i]) for i in ids if i not in docids]
+        values: dict[str, Any] = {"minhash": sa.bindparam("minhash"), "bands": sa.bindparam("bands")}
+        connection.execute(statement.values(values), known)
+    missing = [(i, *packed[i]) for i in ids if i not in docids]
     if missing:
-        _insert_rows(connection, article_index, ("article_id", "minhash"), missing)
-        docids.update(_docids(connection, [i for i, _ in missing]))
+        docids.update(_insert_index_rows(connection, missing))
     index_rows, band_rows, stock_rows = [], [], []
     for article_id, enrichment in written:
         docid = docids[article_id]
         index_rows.append((docid, enrichment.index_title, enrichment.index_body))
         band_rows.extend([(band, docid) for band in enrichment.bands])
         stock_rows.extend([(m.code, article_id) for m in enrichment.stocks])
-    if connection.dialect.name == "sqlite":
-        sql = f"INSERT INTO {SEARCH_INDEX} (rowid, title, body) VALUES (?, ?, ?)"
-        connection.exec_driver_sql(sql, index_rows)
-    elif connection.dialect.name == "postgresql":
-        pg_search.write_documents(connection, index_rows)
+    write_documents(connection, index_rows)
     # In key order: random keys dirty a B-tree page each; sorted, neighbours share pages (6x cheaper).
     band_rows.sort()
     _insert_rows(connection, story_bands, ("band", "docid"), band_rows)
@@ -79,31 +77,64 @@ def write_enrichments(connection: sa.Connection, written: Sequence[tuple[str, En
     merge_stories(connection, [(e.story, e.merged) for _, e in written if e.merged])
 
 
+def _insert_index_rows(connection: sa.Connection, rows: Sequence[tuple[str, bytes, bytes]]) -> dict[str, int]:
+    """`article_index` rows (article id, signature, band keys) for articles that have none; their
+    docids.
+
+    SQLite numbers them here as it would itself (one more than the largest docid), in one
+    executemany and without reading them back: the transaction is the only writer."""
+    if connection.dialect.name != "sqlite":
+        _insert_rows(connection, article_index, ("article_id", "minhash", "bands"), rows)
+        return _docids(connection, [article_id for article_id, _, _ in rows])
+    last = connection.exec_driver_sql("SELECT max(docid) FROM article_index").scalar() or 0
+    numbered = [(last + number, *row) for number, row in enumerate(rows, 1)]
+    sql = "INSERT INTO article_index (docid, article_id, minhash, bands) VALUES (?, ?, ?, ?)"
+    connection.exec_driver_sql(sql, numbered)
+    return {article_id: docid for docid, article_id, _, _ in numbered}
+
+
 def _trim_buckets(connection: sa.Connection, keys: Sequence[int]) -> None:
     """Keep the newest BUCKET_KEEP articles of every band key here shared by more than
     BUCKET_TRIM (docids grow with arrival)."""
     if not keys:
         return
+    for band in _crowded(connection, keys):
+        newest = (
+            sa.select(story_bands.c.docid)
+            .where(story_bands.c.band == band)
+            .order_by(story_bands.c.docid.desc())
+            .offset(BUCKET_KEEP - 1)
+            .limit(1)
+            .scalar_subquery()
+        )
+        connection.execute(
+            sa.delete(story_bands).where(story_bands.c.band == band, story_bands.c.docid < newest)
+        )
+
+
+def _crowded(connection: sa.Connection, keys: Sequence[int]) -> list[int]:
+    """The keys shared by more than BUCKET_TRIM articles."""
+    if connection.dialect.name == "sqlite":  # the keys as one JSON parameter: no statement to render
+        sql = (
+            "SELECT band FROM story_bands WHERE band IN (SELECT value FROM json_each(?)) "
+            f"GROUP BY band HAVING count(*) > {BUCKET_TRIM}"
+        )
+        return list(connection.exec_driver_sql(sql, (_json_ints(keys),)).scalars())
+    crowded: list[int] = []
     count = sa.func.count().label("size")
     for chunk in _chunks(keys):
-        crowded = (
+        query = (
             sa.select(story_bands.c.band)
             .where(story_bands.c.band.in_(chunk))
             .group_by(story_bands.c.band)
             .having(count > BUCKET_TRIM)
         )
-        for band in list(connection.execute(crowded).scalars()):
-            newest = (
-                sa.select(story_bands.c.docid)
-                .where(story_bands.c.band == band)
-                .order_by(story_bands.c.docid.desc())
-                .offset(BUCKET_KEEP - 1)
-                .limit(1)
-                .scalar_subquery()
-            )
-            connection.execute(
-                sa.delete(story_bands).where(story_bands.c.band == band, story_bands.c.docid < newest)
-            )
+        crowded.extend(connection.execute(query).scalars())
+    return crowded
+
+
+def _json_ints(values: Iterable[int]) -> str:
+    return "[" + ",".join(map(str, values)) + "]"
 
 
 def _insert_rows(
@@ -129,6 +160,11 @@ def _insert_rows(
 
 
 def _docids(connection: sa.Connection, ids: Sequence[str]) -> dict[str, int]:
+    if connection.dialect.name == "sqlite":  # the ids as one JSON parameter
+        sql = (
+            "SELECT article_id, docid FROM article_index WHERE article_id IN (SELECT value FROM json_each(?))"
+        )
+        return {row[0]: row[1] for row in connection.exec_driver_sql(sql, (json.dumps(list(ids)),))}
     found: dict[str, int] = {}
     for chunk in _chunks(ids):
         query = sa.select(article_index.c.article_id, article_index.c.docid).where(
@@ -141,7 +177,20 @@ def _docids(connection: sa.Connection, ids: Sequence[str]) -> dict[str, int]:
 def _forget(connection: sa.Connection, docids: Sequence[int], ids: Sequence[str]) -> None:
     """Drop the index rows, band keys and stock rows of articles about to be written again."""
     for chunk in _chunks(docids):
-        connection.execute(sa.delete(story_bands).where(story_bands.c.docid.in_(chunk)))
+        query = sa.select(article_index.c.docid, article_index.c.bands).where(
+            article_index.c.docid.in_(chunk)
+        )
+        old = [
+            {"_band": band, "_docid": docid}
+            for docid, bands in connection.execute(query)
+            for band in _unpack(bands)
+        ]
+        if old:  # by the table's key; a key trimmed or cleared since is simply not there
+            band, docid = story_bands.c.band, story_bands.c.docid
+            statement = sa.delete(story_bands).where(
+                band == sa.bindparam("_band"), docid == sa.bindparam("_docid")
+            )
+            connection.execute(statement, old)
         if connection.dialect.name == "sqlite":
             marks = ",".join("?" * len(chunk))
             connection.exec_driver_sql(f"DELETE FROM {SEARCH_INDEX} WHERE rowid IN ({marks})", tuple(chunk))
@@ -186,7 +235,7 @@ def story_candidates(
     dialect = connection.dialect.name
     # The keys go as one value (a JSON array in SQLite, an array in PostgreSQL): a batch's
     # thousand keys as a thousand bind parameters cost more to render than the query to run.
-    value: Any = "[" + ",".join(map(str, keys)) + "]" if dialect == "sqlite" else keys
+    value: Any = _json_ints(keys) if dialect == "sqlite" else keys
     parameters = {"bands": value, "since": since, "until": until}
     found: dict[str, StoryCandidate] = {}
     for row in connection.execute(_candidates_statement(dialect), parameters):
@@ -209,6 +258,8 @@ def _candidates_statement(dialect: str) -> sa.Select[Any]:
         keys = sa.func.json_each(sa.bindparam("bands", type_=sa.String)).table_valued("value")
         matches: sa.ColumnElement[bool] = story_bands.c.band.in_(sa.select(keys.c.value))
     else:
+        from sqlalchemy.dialects.postgresql import ARRAY
+
         matches = story_bands.c.band == sa.any_(sa.bindparam("bands", type_=ARRAY(sa.BigInteger)))
     return (
         sa.select(
@@ -238,29 +289,38 @@ def clear_index(connection: sa.Connection) -> None:
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(f"DELETE FROM {SEARCH_INDEX}")
     elif connection.dialect.name == "postgresql":
+        from newsmill.store import pg_search  # (with SQLAlchemy's PostgreSQL dialect: 50 ms)
+
         pg_search.delete_documents(connection)
 
 
 def write_index(connection: sa.Connection, rows: Sequence[tuple[str, str, str]]) -> None:
     """Index rows (article id, title text, body text) for articles that have none."""
     docids = _docids(connection, [article_id for article_id, _, _ in rows])
-    missing = [{"article_id": article_id} for article_id, _, _ in rows if article_id not in docids]
-    for chunk in _chunks(missing):
-        connection.execute(sa.insert(article_index), chunk)
-    docids.update(_docids(connection, [row["article_id"] for row in missing]))
+    missing = [(article_id, b"", b"") for article_id, _, _ in rows if article_id not in docids]
+    if missing:
+        docids.update(_insert_index_rows(connection, missing))
+    write_documents(connection, [(docids[i], title, body) for i, title, body in rows])
+
+
+def write_documents(connection: sa.Connection, rows: Sequence[tuple[int, str, str]]) -> None:
+    """Full-text index rows (docid, title index text, body index text) of docids that have none."""
     if connection.dialect.name == "sqlite":
         sql = f"INSERT INTO {SEARCH_INDEX} (rowid, title, body) VALUES (?, ?, ?)"
-        connection.exec_driver_sql(sql, [(docids[i], title, body) for i, title, body in rows])
+        connection.exec_driver_sql(sql, rows)
     elif connection.dialect.name == "postgresql":
-        pg_search.write_documents(connection, [(docids[i], title, body) for i, title, body in rows])
+        from newsmill.store import pg_search
+
+        pg_search.write_documents(connection, rows)
 
 
 def stock_article_ids(code: str) -> sa.Select[tuple[str]]:
     return sa.select(article_stocks.c.article_id).where(article_stocks.c.code == code)
 
 
-def _pack(signature: Sequence[int]) -> bytes:
-    return array("q", signature).tobytes()
+def pack_ints(values: Sequence[int]) -> bytes:
+    """Signed 64-bit values (a signature, band keys) as one blob."""
+    return array("q", values).tobytes()
 
 
 def _unpack(blob: bytes | None) -> tuple[int, ...]:

@@ -91,22 +91,25 @@ articles = sa.Table(
 
 # One row per indexed article. `docid` is the article's rowid in the full-text index and in the
 # story band table: an INTEGER PRIMARY KEY, so VACUUM never renumbers it (the articles table's
-# own implicit rowid it may). `minhash` is the article's story signature (unsigned 64-bit values).
+# own implicit rowid it may). `minhash` is the article's story signature and `bands` the band
+# keys written for it to `story_bands` (signed 64-bit values, packed).
 article_index = sa.Table(
     "article_index",
     metadata,
     sa.Column("docid", sa.Integer, primary_key=True),
     sa.Column("article_id", sa.String(40), nullable=False, unique=True),
     sa.Column("minhash", sa.LargeBinary, nullable=False, default=b""),
+    sa.Column("bands", sa.LargeBinary, nullable=False, default=b""),
 )
 
 # LSH band keys of story signatures: a new article finds its candidates through this index.
+# Keyed by (band, docid) only: an article rewritten deletes its old keys, read from its
+# `article_index.bands`, by this key (an index on docid cost 20 more entries an article).
 story_bands = sa.Table(
     "story_bands",
     metadata,
     sa.Column("band", sa.BigInteger, primary_key=True),
     sa.Column("docid", sa.Integer, primary_key=True),
-    sa.Index("ix_story_bands_docid", "docid"),
     sqlite_with_rowid=False,  # the key is the table: one B-tree fewer to write per band
 )
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 
@@ -319,8 +318,12 @@ def _save_drafts(
         statement = statement.values({key: sa.bindparam(key) for key in updates[0] if key != "id"})
         for chunk in _chunks(updates):
             connection.execute(statement, [{**row, "_id": row["id"]} for row in chunk])
-    for ids in _chunks(unchanged):
-        connection.execute(sa.update(articles).where(articles.c.id.in_(ids)).values(last_seen=now))
+    if unchanged and connection.dialect.name == "sqlite":
+        sql = "UPDATE articles SET last_seen = ? WHERE id IN (SELECT value FROM json_each(?))"
+        connection.exec_driver_sql(sql, (sqlite_datetime(now), json.dumps(unchanged)))
+    elif unchanged:
+        for ids in _chunks(unchanged):
+            connection.execute(sa.update(articles).where(articles.c.id.in_(ids)).values(last_seen=now))
     write_enrichments(connection, written)
     learn_names(connection, [m for e in (enrichments or {}).values() for m in e.learned])
     return SaveCounts(new=len(inserts), updated=len(updates), unchanged=len(unchanged))
@@ -344,12 +347,32 @@ def _add_enrichments(
 
 
 def _existing(connection: sa.Connection, ids: list[str]) -> dict[str, tuple[str, datetime, datetime]]:
+    """(content hash, published, first seen) of each of these articles that is stored."""
     found: dict[str, tuple[str, datetime, datetime]] = {}
+    if connection.dialect.name == "sqlite":  # the ids as one JSON parameter: no statement to render
+        sql = (
+            "SELECT id, content_hash, published, first_seen FROM articles "
+            "WHERE id IN (SELECT value FROM json_each(?))"
+        )
+        for article_id, content_hash, published, first_seen in connection.exec_driver_sql(
+            sql, (json.dumps(ids),)
+        ):
+            found[article_id] = (
+                content_hash,
+                _sqlite_datetime_in(published),
+                _sqlite_datetime_in(first_seen),
+            )
+        return found
     columns = (articles.c.id, articles.c.content_hash, articles.c.published, articles.c.first_seen)
     for chunk in _chunks(ids):
         for row in connection.execute(sa.select(*columns).where(articles.c.id.in_(chunk))):
             found[row.id] = (row.content_hash, row.published, row.first_seen)
     return found
+
+
+def _sqlite_datetime_in(value: str) -> datetime:
+    """A `UTCDateTime` as SQLite stores it (naive UTC text), back as an aware datetime."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def _insert_articles(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
@@ -359,41 +382,44 @@ def _insert_articles(connection: sa.Connection, rows: list[dict[str, Any]]) -> N
         return
     # SQLite: the values go to the driver as they are stored, serialised here once. The
     # typed columns' bind processing (JSON, UTC datetimes) cost ~60 µs an article.
-    json_cache: dict[Any, str] = {}
-    values = [tuple(_sqlite_value(row, column, json_cache) for column in _SQLITE_COLUMNS) for row in rows]
+    cache: dict[Any, str] = {}
+    values = [_sqlite_values(row, cache) for row in rows]
     for chunk in _chunks(values):
         connection.exec_driver_sql(_SQLITE_INSERT, list(chunk))
 
 
-def _sqlite_value(row: dict[str, Any], column: tuple[str, str, Any], json_cache: dict[Any, str]) -> Any:
-    """One column's value as `articles`' SQLAlchemy types store it in SQLite."""
-    name, kind, default = column
-    value = row.get(name, default)
-    if kind == "json":
+def _sqlite_values(row: dict[str, Any], cache: dict[Any, str]) -> tuple[Any, ...]:
+    """A row's values, in `_SQLITE_COLUMNS` order, as `articles`' SQLAlchemy types store them
+    in SQLite. `cache` keeps what the rows of one save share (their categories, tags and times)."""
+    values = [row.get(name, default) for name, _, default in _SQLITE_COLUMNS]
+    for index in _SQLITE_JSON:
+        value = values[index]
         if not value:
-            return "[]" if isinstance(value, list) else json.dumps(value)
-        if isinstance(value[0], str):  # categories and tags: the same few lists again and again
+            values[index] = "[]" if isinstance(value, list) else json.dumps(value)
+        elif isinstance(value[0], str):  # categories and tags: the same few lists again and again
             key = tuple(value)
-            cached = json_cache.get(key)
+            cached = cache.get(key)
             if cached is None:
-                cached = json_cache[key] = json.dumps(value)
-            return cached
-        return json.dumps(value)
-    if kind == "datetime" and value is not None:
-        return sqlite_datetime(value)
-    return value
+                cached = cache[key] = json.dumps(value)
+            values[index] = cached
+        else:
+            values[index] = json.dumps(value)
+    for index in _SQLITE_DATETIMES:
+        value = values[index]
+        if value is not None:
+            cached = cache.get(value)
+            if cached is None:
+                cached = cache[value] = sqlite_datetime(value)
+            values[index] = cached
+    return tuple(values)
 
 
 def sqlite_datetime(value: datetime) -> str:
     """A timezone-aware datetime as `UTCDateTime` stores it in SQLite (naive UTC, SQLAlchemy's
-    text format)."""
+    text format: `2024-01-01 00:00:00.000000`)."""
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r} cannot be stored: give it a timezone")
-    value = value.astimezone(UTC)
-    return (
-        f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
-        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
-    )
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _sqlite_columns() -> tuple[tuple[str, str, Any], ...]:
@@ -410,6 +436,8 @@ def _sqlite_columns() -> tuple[tuple[str, str, Any], ...]:
 
 
 _SQLITE_COLUMNS = _sqlite_columns()
+_SQLITE_JSON = tuple(index for index, (_, kind, _) in enumerate(_SQLITE_COLUMNS) if kind == "json")
+_SQLITE_DATETIMES = tuple(index for index, (_, kind, _) in enumerate(_SQLITE_COLUMNS) if kind == "datetime")
 _SQLITE_INSERT = (
     f"INSERT INTO {articles.name} ({', '.join(name for name, _, _ in _SQLITE_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in _SQLITE_COLUMNS)})"
@@ -459,11 +487,18 @@ _STATE_FIELDS = tuple(field.name for field in fields(SourceState))
 @functools.cache
 def _upsert_state_statement(dialect: str) -> sa.Insert:
     """Built once per dialect: SQLAlchemy then reuses its compiled form."""
-    statement = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(sources)
-    return statement.on_conflict_do_update(
-        index_elements=[sources.c.name],
-        set_={column.name: statement.excluded[column.name] for column in sources.c if column.name != "name"},
-    )
+    if dialect != "sqlite":  # (SQLAlchemy's PostgreSQL dialect loads in 50 ms: SQLite never needs it)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        upsert = postgresql_insert(sources)
+        return upsert.on_conflict_do_update(index_elements=[sources.c.name], set_=_excluded(upsert))
+    statement = sqlite_insert(sources)
+    return statement.on_conflict_do_update(index_elements=[sources.c.name], set_=_excluded(statement))
+
+
+def _excluded(statement: Any) -> dict[str, Any]:
+    """On conflict, every column but the name takes the value that was to be inserted."""
+    return {column.name: statement.excluded[column.name] for column in sources.c if column.name != "name"}
 
 
 def _state(row: sa.RowMapping) -> SourceState:
