@@ -58,6 +58,9 @@ test_a_word_in_the_middle_of_a_compound_is_found = (
     search_contract.test_a_word_in_the_middle_of_a_compound_is_found
 )
 test_recall_matches_a_substring_scan = search_contract.test_recall_matches_a_substring_scan
+test_articles_reindexed_but_never_enriched_are_still_left_to_enrich = (
+    search_contract.test_articles_reindexed_but_never_enriched_are_still_left_to_enrich
+)
 test_mixed_chinese_and_english_queries = search_contract.test_mixed_chinese_and_english_queries
 test_title_matches_rank_first_and_newer_articles_break_ties = (
     search_contract.test_title_matches_rank_first_and_newer_articles_break_ties

@@ -270,6 +270,19 @@ def test_reindex_rebuilds_the_search_index(config: Config, store: Store) -> None
     assert found(store, "基因") == before
 
 
+def test_articles_reindexed_but_never_enriched_are_still_left_to_enrich(config: Config, store: Store) -> None:
+    """`reindex` gives every article a search row; `enrich` must still find those it never saw."""
+    plain = [draft(1, STORY_TITLE, STORY_TEXT), draft(2, UNRELATED_TITLE, UNRELATED_TEXT)]
+    store.save_articles(SourceState(name="证券时报网 要闻"), plain, DAY)  # no enrich stage
+    assert reindex(store) == 2
+    assert len(found(store, "基因")) == 1
+    assert {a.id for a in store.iter_articles(unenriched=True)} == {d.id for d in plain}
+    assert enrich_missing(config, store) == 2
+    assert list(store.iter_articles(unenriched=True)) == []
+    assert len(found(store, "基因")) == 1  # enriched once more, indexed once
+    assert all(article.keywords for article in store.iter_articles())
+
+
 def test_a_version_1_database_is_migrated_and_enrich_fills_it_in(config: Config, tmp_path: Path) -> None:
     path = tmp_path / "news.db"
     store = open_store("sqlite:///news.db", root=tmp_path)

@@ -124,8 +124,9 @@ class SqlStore(EnrichedStore):
         query = sa.select(articles).order_by(published, articles.c.id)
         if source is not None:
             query = query.where(articles.c.source == source)
-        if unenriched:
-            query = query.where(articles.c.id.not_in(sa.select(article_index.c.article_id)))
+        if unenriched:  # no index row, or only the one `reindex` gives it (no story signature)
+            enriched = sa.select(article_index.c.article_id).where(article_index.c.minhash != b"")
+            query = query.where(articles.c.id.not_in(enriched))
         with self._read() as connection:
             result = connection.execution_options(yield_per=batch).execute(query).mappings()
             for row in result:
