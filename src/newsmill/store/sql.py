@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -241,11 +242,15 @@ def _engine(url: str) -> sa.Engine:
         # any parameters: the story lookup's generic plan walks the whole time window (5 s a
         # lookup at 10,000 articles). Plan each execution, as with psycopg2.
         options = {"prepare_threshold": None} if server.get_driver_name() == "psycopg" else {}
-        return sa.create_engine(server, pool_pre_ping=True, connect_args=options)
+        return sa.create_engine(
+            server, pool_pre_ping=True, connect_args=options, json_deserializer=orjson.loads
+        )
     path = make_url(url).database
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": 30})
+    # JSON columns (categories, tags, keywords, …: a dozen per article) read with orjson: a
+    # build that streams the archive decodes over a hundred thousand of them per 10,000 articles.
+    engine = sa.create_engine(url, connect_args={"timeout": 30}, json_deserializer=orjson.loads)
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -366,7 +366,7 @@ class _Indexer:
     flight, its files collected when the next one is ready or the build ends. If the worker
     dies, the segment is indexed here instead."""
 
-    PARALLEL_FROM = 1000  # articles in a segment; below this a process costs more than it saves
+    PARALLEL_FROM = 400  # articles in a segment; below this a process costs more than it saves
 
     def __init__(self, writer: Writer) -> None:
         self.writer = writer
