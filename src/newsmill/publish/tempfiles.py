@@ -16,6 +16,7 @@ e.g. for the Hexo writer's `.<post>.md.<pid>.tmp`:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -28,21 +29,27 @@ _LOADED = time.time()
 
 
 def replace_atomically(
-    target: Path, data: bytes, temporary: Path, *, mode: int = 0o666, durable: bool = False
+    target: str | Path, data: bytes, temporary: str | Path, *, mode: int = 0o666, durable: bool = False
 ) -> None:
     """Write `data` to `temporary` (a name of the publisher's pattern, beside `target`), then
     rename it over `target`: a reader sees the old file or the new one, never half. `durable`
-    fsyncs first. On any failure the temporary file is removed and the error raised."""
+    fsyncs first. On any failure the temporary file is removed and the error raised.
+
+    (Plain `os` calls, no file object: a site build writes 100,000 files through here.)"""
     try:
         handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view) :]
             if durable:
-                stream.flush()
-                os.fsync(stream.fileno())
+                os.fsync(handle)
+        finally:
+            os.close(handle)
         os.replace(temporary, target)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
         raise
 
 

@@ -53,7 +53,7 @@ class Writer:
         # over in one dict copy and touches only the few it renders or removes.
         self.articles: dict[str, str] = {}
         self.counts = WriteCounts()
-        self.folders: set[Path] = set()
+        self.folders: set[str] = set()
         # A first build into an empty folder need not look for files to compare with.
         self.empty = not root.is_dir() or not any(root.iterdir())
         self.swept = self._sweep_after_killed_builds()
@@ -147,7 +147,9 @@ class Writer:
         return missing
 
     def put(self, path: str, data: bytes | str) -> None:
-        target = self.root / path
+        # Paths as strings and plain `os` calls: this runs for every file a build writes, and
+        # pathlib's objects cost more than the system calls on a fast disk.
+        target = f"{self.base}/{path}"
         if isinstance(data, str):
             data = data.encode()
         try:
@@ -155,10 +157,11 @@ class Writer:
             if not self.empty and _same_bytes(target, data):
                 self.counts.unchanged += 1
                 return
-            if target.parent not in self.folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self.folders.add(target.parent)
-            _atomic_write(target, data)
+            folder, _, name = target.rpartition("/")
+            if folder not in self.folders:
+                os.makedirs(folder, exist_ok=True)
+                self.folders.add(folder)
+            replace_atomically(target, data, f"{folder}/.tmp-{os.getpid()}-{name}", mode=0o644)
         except OSError as exc:
             raise PublishError(f"cannot write {target}: {exc}") from exc
         self.counts.written += 1
@@ -183,7 +186,7 @@ class Writer:
             return
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            _atomic_write(self.root / MANIFEST, text)
+            _atomic_write(str(self.root / MANIFEST), text)
         except OSError as exc:
             raise PublishError(f"cannot write the site manifest in {self.root}: {exc}") from exc
         self._unmark()
@@ -194,7 +197,7 @@ class Writer:
             self.mark = None
 
 
-def _same_bytes(target: Path, data: bytes) -> bool:
+def _same_bytes(target: str, data: bytes) -> bool:
     try:
         with open(target, "rb") as stream:
             return os.fstat(stream.fileno()).st_size == len(data) and stream.read() == data
@@ -202,9 +205,10 @@ def _same_bytes(target: Path, data: bytes) -> bool:
         return False
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
+def _atomic_write(target: str, data: bytes) -> None:
     """Through `.tmp-PID-name` beside `target` (the pattern a killed build's sweep looks for)."""
-    replace_atomically(target, data, target.with_name(f".tmp-{os.getpid()}-{target.name}"), mode=0o644)
+    folder, name = os.path.split(target)
+    replace_atomically(target, data, os.path.join(folder, f".tmp-{os.getpid()}-{name}"), mode=0o644)
 
 
 def _read_manifest(path: Path) -> bytes:
