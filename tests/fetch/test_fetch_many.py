@@ -8,6 +8,8 @@ from contextlib import aclosing
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from newsmill.config import FetchConfig
 from newsmill.errors import FetchError, SourceError
 from newsmill.fetch import fetch_many
@@ -56,42 +58,27 @@ def test_outcomes_come_as_they_complete(feed_server: FeedServer, make_request, c
     assert names[-1] == "slow"
 
 
-def test_per_host_limit(feed_server: FeedServer, make_request, config: FetchConfig) -> None:
+@pytest.mark.parametrize(
+    ("feeds", "concurrency", "per_host", "most_at_once"),
+    [
+        (10, 16, 3, 3),  # the per-host limit
+        (6, 2, 8, 2),  # the global limit
+        (6, 3, 3, 3),  # as large as each other: no host semaphore is kept, the global one is enough
+    ],
+)
+def test_requests_in_flight_stay_within_both_limits(
+    feed_server: FeedServer, make_request, config: FetchConfig, feeds: int, concurrency: int, per_host: int,
+    most_at_once: int,
+) -> None:  # fmt: skip
     requests = [
         make_request(feed_server.route(f"/f/{n}", Reply(body="<rss/>", delay=0.15)), name=str(n))
-        for n in range(10)
+        for n in range(feeds)
     ]
 
-    outcomes = _collect(requests, replace(config, concurrency=16, per_host=3))
+    outcomes = _collect(requests, replace(config, concurrency=concurrency, per_host=per_host))
 
     assert all(isinstance(result, FetchResult) for _, result in outcomes)
-    assert feed_server.max_in_flight == 3
-
-
-def test_global_limit(feed_server: FeedServer, make_request, config: FetchConfig) -> None:
-    requests = [
-        make_request(feed_server.route(f"/f/{n}", Reply(body="<rss/>", delay=0.15)), name=str(n))
-        for n in range(6)
-    ]
-
-    _collect(requests, replace(config, concurrency=2, per_host=8))
-
-    assert feed_server.max_in_flight == 2
-
-
-def test_per_host_as_large_as_the_global_limit(
-    feed_server: FeedServer, make_request, config: FetchConfig
-) -> None:
-    # No host semaphore is kept then: the global limit alone keeps every host within per_host.
-    requests = [
-        make_request(feed_server.route(f"/f/{n}", Reply(body="<rss/>", delay=0.15)), name=str(n))
-        for n in range(6)
-    ]
-
-    outcomes = _collect(requests, replace(config, concurrency=3, per_host=3))
-
-    assert all(isinstance(result, FetchResult) for _, result in outcomes)
-    assert feed_server.max_in_flight == 3
+    assert feed_server.max_in_flight == most_at_once
 
 
 def test_mixed_batch(tmp_path: Path, feed_server: FeedServer, make_request, config: FetchConfig) -> None:

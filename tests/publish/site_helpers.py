@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from newsmill.config import Config, load_config
 from newsmill.core import Mill
 from newsmill.models import Article, StockMention
@@ -127,3 +129,12 @@ def tree(folder: Path) -> dict[str, str]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
+
+
+def small_search_segments(monkeypatch: pytest.MonkeyPatch, full: int, middle: int, tail: int) -> None:
+    """Search segments of a few articles at each level, so a small archive has several."""
+    from newsmill.publish.site import search
+
+    monkeypatch.setattr(search, "SEGMENT_DOCS", full)
+    monkeypatch.setattr(search, "MIDDLE_DOCS", middle)
+    monkeypatch.setattr(search, "TAIL_DOCS", tail)

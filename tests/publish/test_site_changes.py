@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from site_helpers import CATEGORIES, article, generated_articles, tree
+from site_helpers import CATEGORIES, article, generated_articles, small_search_segments, tree
 
 from newsmill.config import Config, load_config
 from newsmill.enrichment import enrich_context, save_enriched
 from newsmill.models import Article, ArticleDraft, SourceState
-from newsmill.publish.site import SiteReport, build_site, extras, search
+from newsmill.publish.site import SiteReport, build_site, extras
 from newsmill.store import SqlStore
 
 NOW = datetime(2021, 11, 1, tzinfo=UTC)
@@ -100,9 +100,7 @@ def test_random_inserts_backdated_articles_edits_and_deletes_keep_both_builds_id
 ) -> None:
     # small sitemaps and search segments, so that builds keep some and rewrite others
     monkeypatch.setattr(extras, "SITEMAP_CHUNK", 8)
-    monkeypatch.setattr(search, "SEGMENT_DOCS", 32)
-    monkeypatch.setattr(search, "MIDDLE_DOCS", 8)
-    monkeypatch.setattr(search, "TAIL_DOCS", 2)
+    small_search_segments(monkeypatch, full=32, middle=8, tail=2)
     rng = random.Random(20211012)
     config = config_in(tmp_path / "live", per_page=5)
     store = SqlStore(f"sqlite:///{tmp_path / 'news.db'}")

@@ -10,7 +10,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from site_helpers import ExampleSite, ListSource, example_site, generated_articles, site_config, tree
+from site_helpers import (
+    ExampleSite,
+    ListSource,
+    example_site,
+    generated_articles,
+    site_config,
+    small_search_segments,
+    tree,
+)
 
 from newsmill.models import Article
 from newsmill.publish.site import build_site, query_index
@@ -118,10 +126,8 @@ def test_recall_equals_a_substring_scan_across_several_segments(tmp_path: Path, 
 
 
 def test_new_articles_rebuild_only_the_last_small_tail_segment(tmp_path: Path, monkeypatch) -> None:
-    from newsmill.publish.site import search
 
-    monkeypatch.setattr(search, "SEGMENT_DOCS", 64)
-    monkeypatch.setattr(search, "TAIL_DOCS", 16)
+    small_search_segments(monkeypatch, full=64, middle=512, tail=16)  # (no middle level)
     config = site_config(tmp_path)
     old = generated_articles(300, chars=300)
     build_site(ListSource(old), config)
@@ -145,8 +151,7 @@ def test_a_tail_segment_has_few_posting_files_and_a_full_one_many(tmp_path: Path
     """An incremental build rewrites the last tail segment: it is kept to a few small files."""
     from newsmill.publish.site import search
 
-    monkeypatch.setattr(search, "SEGMENT_DOCS", 64)
-    monkeypatch.setattr(search, "TAIL_DOCS", 16)
+    small_search_segments(monkeypatch, full=64, middle=512, tail=16)  # (no middle level)
     articles = generated_articles(80, chars=300)
     build_site(ListSource(articles), site_config(tmp_path))
     folder = tmp_path / "site" / "search"
@@ -167,9 +172,7 @@ def test_segments_form_three_levels_and_new_articles_rebuild_a_small_one(
 ) -> None:
     from newsmill.publish.site import search
 
-    monkeypatch.setattr(search, "SEGMENT_DOCS", 64)
-    monkeypatch.setattr(search, "MIDDLE_DOCS", 16)
-    monkeypatch.setattr(search, "TAIL_DOCS", 4)
+    small_search_segments(monkeypatch, full=64, middle=16, tail=4)
     config = site_config(tmp_path)
     articles = generated_articles(150, chars=300)
     build_site(ListSource(articles), config)
