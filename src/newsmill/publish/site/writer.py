@@ -111,15 +111,13 @@ class Writer:
         self.counts.skipped -= carried is not None
         return True
 
-    def carry_articles(self, gone: Collection[str]) -> int:
+    def carry_articles(self, gone: Collection[str]) -> None:
         """Keep every article page the last build wrote, as its manifest says (no look at the
-        disk), but those in `gone`; returns how many were kept. Pages declared afterwards
-        replace theirs."""
+        disk), but those in `gone`. Pages declared afterwards replace theirs."""
         self.articles = dict(self.previous_articles)
         for path in gone:
             self.articles.pop(path, None)
         self.counts.skipped += len(self.articles)
-        return len(self.articles)
 
     def write(self, path: str, key: str, render: Callable[[], bytes | str]) -> None:
         """Declare `path` with `key`; render and write it only when it may have changed."""
@@ -178,8 +176,9 @@ class Writer:
                 _prune_empty_dirs(target.parent, self.root)
             except OSError:
                 continue
-        manifest = {"version": MANIFEST_VERSION, "files": self.keys, "articles": self.articles}
-        manifest["state"] = state
+        manifest = {
+            "version": MANIFEST_VERSION, "files": self.keys, "articles": self.articles, "state": state,
+        }  # fmt: skip
         text = orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS)  # the same tree, the same bytes
         if len(text) == self.manifest_size and _read_manifest(self.root / MANIFEST) == text:
             self._unmark()
