@@ -72,14 +72,14 @@ class Placement:
     local: int
 
 
-def segment_bounds(total: int) -> list[tuple[int, int]]:
+def segment_bounds(total: int) -> tuple[tuple[int, int], ...]:
     """(first rank, size) of each segment of an archive of `total`; rank 0 is the oldest.
 
     Full segments first, then as many middle ones as fit, then tail segments (the last one
     partly filled): like the levels of a log-structured merge tree, so an article arriving
     changes a tail segment, every `MIDDLE_DOCS` articles one middle segment is made of the
     tails, and every `SEGMENT_DOCS` one full segment of the middle ones."""
-    return list(_bounds(total, SEGMENT_DOCS, MIDDLE_DOCS, TAIL_DOCS))
+    return _bounds(total, SEGMENT_DOCS, MIDDLE_DOCS, TAIL_DOCS)  # (cached: the sizes are read at call time)
 
 
 @functools.lru_cache(maxsize=8)
@@ -98,7 +98,7 @@ def _bounds(total: int, *levels: int) -> tuple[tuple[int, int], ...]:
 def place(stream_index: int, total: int) -> Placement:
     """Where the `stream_index`-th newest of `total` articles sits."""
     rank = total - 1 - stream_index
-    bounds = _bounds(total, SEGMENT_DOCS, MIDDLE_DOCS, TAIL_DOCS)
+    bounds = segment_bounds(total)
     segment = bisect_right(bounds, rank, key=_first) - 1
     return Placement(segment, rank - bounds[segment][0])
 
@@ -108,7 +108,7 @@ def _first(bound: tuple[int, int]) -> int:
 
 
 def segment_size(segment: int, total: int) -> int:
-    return _bounds(total, SEGMENT_DOCS, MIDDLE_DOCS, TAIL_DOCS)[segment][1]
+    return segment_bounds(total)[segment][1]
 
 
 def shards_of(size: int) -> int:
@@ -121,7 +121,7 @@ def shards_of(size: int) -> int:
 
 def segment_indexes(segment: int, total: int) -> range:
     """The stream indexes (newest first) of the articles of `segment`."""
-    first, size = _bounds(total, SEGMENT_DOCS, MIDDLE_DOCS, TAIL_DOCS)[segment]
+    first, size = segment_bounds(total)[segment]
     return range(total - first - size, total - first)
 
 

@@ -159,7 +159,7 @@ class Writer:
             if folder not in self.folders:
                 os.makedirs(folder, exist_ok=True)
                 self.folders.add(folder)
-            replace_atomically(target, data, f"{folder}/.tmp-{os.getpid()}-{name}", mode=0o644)
+            replace_atomically(target, data, _temporary(folder, name), mode=0o644)
         except OSError as exc:
             raise PublishError(f"cannot write {target}: {exc}") from exc
         self.counts.written += 1
@@ -205,9 +205,13 @@ def _same_bytes(target: str, data: bytes) -> bool:
 
 
 def _atomic_write(target: str, data: bytes) -> None:
-    """Through `.tmp-PID-name` beside `target` (the pattern a killed build's sweep looks for)."""
     folder, name = os.path.split(target)
-    replace_atomically(target, data, os.path.join(folder, f".tmp-{os.getpid()}-{name}"), mode=0o644)
+    replace_atomically(target, data, _temporary(folder, name), mode=0o644)
+
+
+def _temporary(folder: str, name: str) -> str:
+    """`.tmp-PID-name` beside the target: the pattern (`_TEMP`) a killed build's sweep looks for."""
+    return os.path.join(folder, f".tmp-{os.getpid()}-{name}")
 
 
 def _read_manifest(path: Path) -> bytes:
